@@ -1,0 +1,1 @@
+"""Derived data kept consistent with ``documents``: group keys, groups, search index."""

@@ -1,0 +1,1 @@
+"""The document pipeline: intake of stored files, OCR, resolution, lifecycle."""

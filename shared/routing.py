@@ -1,0 +1,69 @@
+"""Which function listens to which event: declared once, used locally and for deploy.
+
+The local event router (``shared.localcloud.router``) reads this table to decide where to
+post each CloudEvent, and ``deploy/deploy.py`` turns the same rows into
+``gcloud functions deploy`` trigger flags, so what runs locally is what is deployed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+TriggerKind = Literal["storage", "firestore", "pubsub", "http", "schedule"]
+
+
+class Route(BaseModel):
+    """One function and its trigger."""
+
+    model_config = ConfigDict(frozen=True)
+
+    function: str  # folder under functions/ and deployed function name
+    entry_point: str  # the decorated Python function in functions/<function>/main.py
+    trigger: TriggerKind
+    event_type: str | None = None
+    # storage: bucket setting name; firestore: document path pattern; pubsub: topic id;
+    # schedule: cron expression.
+    resource: str | None = None
+    signature: Literal["cloudevent", "http"] = "cloudevent"
+    timeout_seconds: int = 540
+    memory: str = "512Mi"
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        function="intake",
+        entry_point="on_object_finalized",
+        trigger="storage",
+        event_type="google.cloud.storage.object.v1.finalized",
+        resource="documents_bucket",
+    ),
+    Route(
+        function="derived",
+        entry_point="on_document_written",
+        trigger="firestore",
+        event_type="google.cloud.firestore.document.v1.written",
+        resource="documents/{docId}",
+        timeout_seconds=120,
+    ),
+)
+
+
+def routes_for(trigger: TriggerKind) -> list[Route]:
+    return [r for r in ROUTES if r.trigger == trigger]
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether a document path matches an Eventarc path pattern (``{x}`` = one segment)."""
+    pattern_parts = pattern.split("/")
+    path_parts = path.split("/")
+    if len(pattern_parts) != len(path_parts):
+        return False
+    for want, have in zip(pattern_parts, path_parts, strict=True):
+        if want.startswith("{") and want.endswith("}"):
+            if not have:
+                return False
+        elif want != have:
+            return False
+    return True

@@ -1,0 +1,83 @@
+"""Test harness: the local cloud, started once per run, wiped between tests.
+
+- ``local_cloud`` (session): the real emulators (Firestore with ``firestore.rules``,
+  Pub/Sub, Storage) on free loopback ports, with their variables in ``os.environ``.
+- ``firestore_client`` / ``storage_bucket``: clients on those emulators; data wiped first.
+- ``running_functions`` (session): every routed function in its own functions-framework
+  process; ``event_router`` (per test) watches the emulators and posts CloudEvents to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import google.cloud.storage as storage
+import pytest
+from google.cloud import firestore
+
+from shared.config import get_settings
+from shared.localcloud.cloud import LocalCloud
+from shared.localcloud.emulators import Emulators
+from shared.localcloud.router import EventRouter
+
+
+@pytest.fixture(scope="session")
+def local_cloud() -> Iterator[LocalCloud]:
+    cloud = LocalCloud()
+    cloud.start_emulators()
+    get_settings.cache_clear()
+    _reset_clients()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
+
+
+def _reset_clients() -> None:
+    from shared.firestore_client import get_db
+
+    get_db.cache_clear()
+
+
+@pytest.fixture
+def emulators(local_cloud: LocalCloud) -> Emulators:
+    assert local_cloud.emulators is not None
+    return local_cloud.emulators
+
+
+@pytest.fixture
+def firestore_client(emulators: Emulators) -> firestore.Client:
+    emulators.wipe()
+    return firestore.Client(project=emulators.project)
+
+
+@pytest.fixture
+def storage_bucket(emulators: Emulators) -> storage.Bucket:
+    emulators.wipe()
+    return storage.Client(project=emulators.project).bucket(emulators.bucket)
+
+
+@pytest.fixture(scope="session")
+def running_functions(local_cloud: LocalCloud) -> LocalCloud:
+    if local_cloud.functions is None:
+        local_cloud.start_functions()
+    return local_cloud
+
+
+@pytest.fixture
+def event_router(running_functions: LocalCloud) -> Iterator[EventRouter]:
+    assert running_functions.emulators is not None
+    running_functions.emulators.wipe()
+    router = running_functions.start_router()
+    try:
+        yield router
+    finally:
+        running_functions.stop_router()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Settings are cached per process; a test that changes the environment (through
+    ``monkeypatch``) must not leak its settings into the next test."""
+    yield
+    get_settings.cache_clear()
