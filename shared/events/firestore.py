@@ -11,6 +11,7 @@ maps come out exactly as ``DocumentSnapshot.to_dict()`` would give them.
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,7 +118,7 @@ def parse_firestore_event(event: CloudEvent) -> FirestoreChange:
     if name:
         path = _relative_path(name)
     elif subject.startswith("documents/"):
-        path = subject[len("documents/") :]
+        path = unquote(subject[len("documents/") :])  # headers arrive percent-encoded
     else:
         raise ValueError("firestore event names no document")
     return FirestoreChange(

@@ -27,11 +27,13 @@ def run_once(
     event_time: datetime | None,
     natural_key: str,
     work: Callable[[], dict[str, Any] | None],
+    traceparent: str | None = None,
 ) -> dict[str, Any] | None:
     """Run ``work`` at most once for ``natural_key``; return its result, or ``None``."""
     settings = get_settings()
     structured_log.configure(settings.log_level)
-    with structured_log.bind(function=function, eventId=event_id, eventKey=natural_key):
+    trace = structured_log.trace_field(settings.project, traceparent)
+    with structured_log.bind(function=function, eventId=event_id, eventKey=natural_key, **trace):
         if event_time is not None:
             age = datetime.now(UTC) - event_time
             if age > timedelta(seconds=settings.event_max_age_seconds):

@@ -30,6 +30,7 @@ class FunctionProcesses:
     log_dir: Path
     env: dict[str, str]
     routes: tuple[Route, ...] = ROUTES
+    source_root: Path = REPO_ROOT / "functions"
     urls: dict[str, str] = field(default_factory=dict)
     _group: ProcessGroup | None = None
 
@@ -45,7 +46,7 @@ class FunctionProcesses:
                 f"fn-{route.function}",
                 [sys.executable, "-m", "functions_framework",
                  "--target", route.entry_point,
-                 "--source", str(REPO_ROOT / "functions" / route.function / "main.py"),
+                 "--source", str(self.source_root / route.function / "main.py"),
                  "--signature-type", route.signature,
                  "--host", "127.0.0.1", "--port", str(port)],
                 env=env,

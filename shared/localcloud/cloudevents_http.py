@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,12 @@ class HttpEvent:
         return self.headers.get("ce-subject", "")
 
 
+def _header_safe(value: str) -> str:
+    """Percent-encode what HTTP headers cannot carry, as the CloudEvents HTTP binding says
+    (object names and document paths are often Japanese)."""
+    return quote(value, safe="".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%"))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -46,7 +53,7 @@ def storage_finalized(resource: dict[str, Any], event_id: str | None = None) -> 
         "ce-specversion": "1.0",
         "ce-source": f"//storage.googleapis.com/projects/_/buckets/{resource['bucket']}",
         "ce-type": FINALIZED,
-        "ce-subject": f"objects/{resource['name']}",
+        "ce-subject": _header_safe(f"objects/{resource['name']}"),
         "ce-time": _now(),
         "Content-Type": "application/json",
     }
@@ -83,9 +90,9 @@ def firestore_written(
         "ce-specversion": "1.0",
         "ce-source": f"//firestore.googleapis.com/{database}",
         "ce-type": event_type,
-        "ce-subject": f"documents/{document_path}",
+        "ce-subject": _header_safe(f"documents/{document_path}"),
         "ce-time": _now(),
-        "ce-document": document_path,
+        "ce-document": _header_safe(document_path),
         "ce-database": "(default)",
         "ce-namespace": "(default)",
         "ce-project": project,

@@ -16,6 +16,7 @@ for tests.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from shared.events.firestore import changed_fields
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
 from shared.routing import ROUTES, Route, path_matches
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -127,7 +130,8 @@ class EventRouter:
                     status = response.status_code
                     if status < 500:
                         break
-                except requests.RequestException:
+                except requests.RequestException as exc:
+                    logger.info("delivery to %s failed: %r", route.function, exc)
                     status = None
                 if self._stop.is_set():
                     break
@@ -138,6 +142,8 @@ class EventRouter:
                 self.deliveries.append(delivery)
             if self.on_delivery is not None:
                 self.on_delivery(delivery)
+        except Exception:
+            logger.exception("delivery to %s crashed", route.function)
         finally:
             with self._lock:
                 self._pending -= 1
@@ -155,7 +161,9 @@ class EventRouter:
             while not self._stop.wait(self.poll_interval):
                 try:
                     blobs = list(client.list_blobs(bucket))
-                except Exception:  # the emulator may be stopping
+                except Exception as exc:  # the emulator may be stopping
+                    if not self._stop.is_set():
+                        logger.warning("storage poll failed: %r", exc)
                     continue
                 for blob in blobs:
                     key = (blob.name, blob.generation)
