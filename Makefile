@@ -38,7 +38,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 bench: setup
-	$(PY) -m benchmarks.run_all
+	$(PY) -m benchmarks.localcloud_startup
 
 clean:
 	rm -rf $(VENV) .localcloud .pytest_cache .mypy_cache .ruff_cache

@@ -56,7 +56,7 @@ class FunctionProcesses:
             self.urls[route.function] = f"http://127.0.0.1:{port}"
         for name, (port, proc) in started.items():
             try:
-                wait_for_port(port, timeout=60)
+                wait_for_port(port, timeout=60, alive=proc.alive)
             except TimeoutError as exc:
                 tail = proc.log_tail()
                 self.stop()

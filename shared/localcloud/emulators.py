@@ -106,7 +106,7 @@ class Emulators:
         }
         for name, port in ports.items():
             try:
-                wait_for_port(port, timeout=90)
+                wait_for_port(port, timeout=90, alive=procs[name].alive)
             except TimeoutError as exc:
                 tail = procs[name].log_tail()
                 self.stop()

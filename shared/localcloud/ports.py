@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -13,10 +14,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 60.0, host: str = "127.0.0.1") -> None:
-    """Block until something accepts connections on ``port`` (or raise ``TimeoutError``)."""
+def wait_for_port(
+    port: int,
+    timeout: float = 60.0,
+    host: str = "127.0.0.1",
+    alive: Callable[[], bool] | None = None,
+) -> None:
+    """Block until something accepts connections on ``port`` (or raise ``TimeoutError``).
+
+    ``alive`` lets the caller give up at once when the process meant to listen has died.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if alive is not None and not alive():
+            raise TimeoutError(f"the process meant to listen on {host}:{port} exited")
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
