@@ -47,6 +47,33 @@ ROUTES: tuple[Route, ...] = (
         resource="documents/{docId}",
         timeout_seconds=120,
     ),
+    Route(
+        function="process_document",
+        entry_point="on_document_written",
+        trigger="firestore",
+        event_type="google.cloud.firestore.document.v1.written",
+        resource="documents/{docId}",
+        timeout_seconds=540,
+        memory="2Gi",
+    ),
+    Route(
+        function="rescue_stuck",
+        entry_point="rescue",
+        trigger="schedule",
+        resource="*/10 * * * *",
+        signature="http",
+        timeout_seconds=300,
+    ),
+    # Identity Platform blocking function (beforeCreate + beforeSignIn): provisions
+    # users/{uid}. Register its URL in Identity Platform after deploy; 7 s deadline there.
+    Route(
+        function="provision_user",
+        entry_point="before_auth",
+        trigger="http",
+        signature="http",
+        timeout_seconds=7,
+        memory="256Mi",
+    ),
 )
 
 

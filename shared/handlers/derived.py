@@ -1,31 +1,29 @@
-"""Firestore ``documents/{id}`` written → derived fields and data."""
+"""Firestore ``documents/{id}`` written → group keys, groups, search index, audit."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cloudevents.http import CloudEvent
 
-from shared.derived.group_keys import key_updates
+from shared.derived.document_change import process_change
 from shared.events.firestore import parse_firestore_event
 from shared.firestore_client import get_db
 from shared.handlers.runtime import run_once
 
 
+def _event_time(event: CloudEvent) -> datetime | None:
+    raw = event.get("time")
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def handle_document_written(event: CloudEvent) -> None:
     change = parse_firestore_event(event)
-
-    def work() -> dict[str, object]:
-        if change.after is None:
-            return {"deleted": True}
-        updates = key_updates(change.after)
-        if updates:
-            ref = get_db().document(change.document_path)
-            # Only if the document still exists: a late event must not resurrect it.
-            snap = ref.get()
-            if snap.exists:
-                current = key_updates(snap.to_dict() or {})
-                if current:
-                    ref.update(current)
-                    return {"groupKeysSet": sorted(current)}
-        return {"groupKeysSet": []}
-
-    run_once("derived", change.event_id, None, change.natural_key, work)
+    event_time = _event_time(event)
+    run_once("derived", change.event_id, None, change.natural_key,
+             lambda: process_change(get_db(), change, event_time))

@@ -1,7 +1,10 @@
-"""Storage finalized → a pending ``documents/{id}``."""
+"""Storage finalized → one record for the object (see ``shared.pipeline.intake``)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import google.cloud.storage as storage
 from cloudevents.http import CloudEvent
 
 from shared.config import get_settings
@@ -9,6 +12,12 @@ from shared.events.storage import parse_storage_event
 from shared.firestore_client import get_db
 from shared.handlers.runtime import run_once
 from shared.pipeline.intake import register_object
+from shared.pipeline.settings import get_pipeline_settings
+
+
+@lru_cache(maxsize=1)
+def _storage_client() -> storage.Client:
+    return storage.Client(project=get_settings().project)
 
 
 def handle_object_finalized(event: CloudEvent) -> None:
@@ -17,9 +26,13 @@ def handle_object_finalized(event: CloudEvent) -> None:
     settings = get_settings()
     if obj.bucket != settings.documents_bucket:
         return
+    if obj.name.startswith(get_pipeline_settings().pipeline_prefix):
+        return  # the pipeline's own outputs (long OCR text, Vision results)
 
     def work() -> dict[str, object]:
-        outcome = register_object(get_db(), obj, settings)
-        return {"documentId": outcome.document_id, "created": outcome.created}
+        outcome = register_object(get_db(), obj, settings, _storage_client())
+        return {"documentId": outcome.document_id, "created": outcome.created,
+                "kind": outcome.kind, "status": outcome.status,
+                "duplicateOf": outcome.duplicate_of}
 
     run_once("intake", parsed.event_id, parsed.time, obj.natural_key, work)

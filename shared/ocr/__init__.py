@@ -1,0 +1,1 @@
+"""OCR engines behind one interface: PDF text layer, Tesseract, Cloud Vision."""

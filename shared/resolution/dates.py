@@ -1,0 +1,316 @@
+"""Dates in Japanese documents, and the one that dates the document.
+
+A document holds many dates: birthdays (生年月日 S23.1.19), validity ranges (認定有効期間),
+the previous plan's date (前回作成日), fax header timestamps. The document's own date is the
+one under its type's ``dateMarker`` (作成日, 提供月, 交付年月日 …), so that label is looked
+for first, and a date is read from right after it. Formats: Western (2024年5月1日,
+2024/5/1, 2024-05-01), Japanese eras (令和6年5月1日, 令和元年, R6.5.1, R6/5/1, H31.4.30),
+full-width and kanji numerals (令和六年五月一日), and months (2024年5月分 → the 1st).
+Impossible dates (2月30日) are rejected, and a blank form field (年　月　日) means no date:
+guessing a day is worse than leaving it empty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from shared.resolution.text import DocText, Line
+
+ERA_BASE = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867,
+            "和": 2018, "成": 1988}
+ERA_LETTER = {"R": "令和", "H": "平成", "S": "昭和", "T": "大正", "M": "明治"}
+
+# Markers are often preceded by a qualifier that makes them another date.
+_NOT_THIS = ("前回", "初回", "次回", "前々回", "最終", "次期", "終了", "開始", "回")
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+                 "七": 7, "八": 8, "九": 9}
+_KANJI_NUM = re.compile(r"[〇零一二三四五六七八九十]+(?=\s*[年月日])|元(?=\s*年)")
+# OCR letters for digits, replaced only between digits and date separators.
+_DIGIT_LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
+                     "i": "1", "!": "1", "Z": "2", "B": "8", "b": "6", "g": "9", "q": "9"}
+_SEP = set("/.-年月日")
+# look-alikes of the date units, read as the unit only where digits surround them
+_UNIT_LOOKALIKES = {"曰": "日", "目": "日", "冃": "月", "円": "月"}
+# marks OCR scatters inside numbers (2,5日 → 25日, 令和。元年 → 令和元年)
+_NOISE_MARKS = "。、,・゚ﾞ'′`丶"
+_DATE_CHAR = r"[\d年月日和成正治/.\-元]"
+_NOISE_IN_DATE = re.compile(
+    rf"(?<={_DATE_CHAR})[\s{_NOISE_MARKS}]+(?={_DATE_CHAR})"
+)
+# one stray character (not a digit, separator, unit or look-alike) between date characters
+_STRAY_IN_DATE = re.compile(
+    r"(?<=[\d年月/.\-])[^\w\s/.\-~:()]|(?<=[\d年月/.\-])[ぁ-ゖァ-ヺ冫亅丶](?=[\d年月日/.\-])"
+    r"|(?<=[年月/.\-])[ー一](?=\d)"
+)
+
+_S = r"\s*"
+# 和 / 成 alone: the era's first character lost to OCR; read as 令和 / 平成, the eras a
+# document's own date can be in (a 昭和 date of that form would be before 1934).
+_ERA = r"(?P<era>令和|平成|昭和|大正|明治|令[^\d\s年月日]?|平[^\d\s年月日]?|和|成)"
+_PATTERNS = [
+    ("era_full", re.compile(
+        _ERA + _S + r"(?P<y>\d{1,2})" + _S + "年" + _S + r"(?P<m>\d{1,2})" + _S + "月" + _S
+        + r"(?P<d>\d{1,2})" + _S + "日")),
+    ("ad_full", re.compile(
+        r"(?P<y>\d{4})" + _S + "年" + _S + r"(?P<m>\d{1,2})" + _S + "月" + _S
+        + r"(?P<d>\d{1,2})" + _S + "日")),
+    ("ad_full", re.compile(  # 年 lost: 20195月30日
+        r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>\d{1,2})" + _S + "月" + _S + r"(?P<d>\d{1,2})" + _S
+        + "日")),
+    ("abbr_full", re.compile(
+        r"(?<![A-Za-z])(?P<el>[RHSTM])" + _S + r"(?P<y>\d{1,2})" + _S + r"[./\-]" + _S
+        + r"(?P<m>\d{1,2})" + _S + r"[./\-]" + _S + r"(?P<d>\d{1,2})(?!\d)")),
+    ("ad_num", re.compile(
+        r"(?<!\d)(?P<y>\d{4})" + _S + r"(?P<s>[./\-])" + _S + r"(?P<m>\d{1,2})" + _S
+        + r"(?P=s)" + _S + r"(?P<d>\d{1,2})(?!\d)")),
+    ("us_num", re.compile(r"(?<!\d)(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})(?!\d)")),
+    ("era_month", re.compile(
+        _ERA + _S + r"(?P<y>\d{1,2})" + _S + "年" + _S + r"(?P<m>\d{1,2})" + _S + "月")),
+    ("ad_month", re.compile(r"(?P<y>\d{4})" + _S + "年" + _S + r"(?P<m>\d{1,2})" + _S + "月")),
+    ("abbr_month", re.compile(
+        r"(?<![A-Za-z])(?P<el>[RHSTM])" + _S + r"(?P<y>\d{1,2})" + _S + r"[./\-]" + _S
+        + r"(?P<m>\d{1,2})(?!\d)(?!" + _S + r"[./\-]" + _S + r"\d)")),
+    ("ad_num_month", re.compile(
+        r"(?<!\d)(?P<y>\d{4})" + _S + r"[./\-]" + _S + r"(?P<m>\d{1,2})(?!\d)(?!" + _S
+        + r"[./\-]" + _S + r"\d)")),
+    # a blank form field: 年　月　日 with room left for the numbers (not the label 年月日)
+    ("blank", re.compile(r"(?:令和|平成)?\s*年(?:\s+月\s*|\s*月\s+)日")),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    value: date | None  # None: a blank or impossible date
+    start: int
+    end: int
+    kind: str  # full | month | blank | invalid | us
+
+
+def _kanji_number(s: str) -> int:
+    if s == "元":
+        return 1
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        t = _KANJI_DIGITS.get(tens, 1) if tens else 1
+        o = _KANJI_DIGITS.get(ones, 0) if ones else 0
+        return t * 10 + o
+    return int("".join(str(_KANJI_DIGITS[c]) for c in s))
+
+
+def date_view(text: str) -> str:
+    """Text with kanji numerals before 年月日 in digits, 元年 as 1年, and OCR letters
+    between digits read as digits (2O24/l/5 → 2024/1/5). Same length is not kept."""
+    text = _NOISE_IN_DATE.sub("", text)
+    text = _STRAY_IN_DATE.sub("", text)
+    text = _KANJI_NUM.sub(lambda m: str(_kanji_number(m.group(0))), text)
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        prev = chars[i - 1] if i > 0 else ""
+        nxt = chars[i + 1] if i + 1 < len(chars) else ""
+        unit = _UNIT_LOOKALIKES.get(ch)
+        if unit is not None and prev.isdigit():
+            chars[i] = unit
+            continue
+        rep = _DIGIT_LOOKALIKES.get(ch)
+        if rep is None:
+            continue
+        near_digit = prev.isdigit() or nxt.isdigit()
+        between_units = prev in _SEP and nxt in "年月日"
+        prev_ok = prev.isdigit() or prev in _SEP or prev in "RHSTM" or (prev == " " and nxt.isdigit())
+        nxt_ok = nxt.isdigit() or nxt in _SEP or (prev.isdigit() and (nxt in " ~)" or not nxt))
+        if (near_digit or between_units) and prev_ok and nxt_ok:
+            chars[i] = rep
+    return "".join(chars)
+
+
+def _make(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[DateMention]:
+    """Every date in one line of normalised text, left to right, without overlaps."""
+    view = date_view(text)
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for kind, rx in _PATTERNS:
+        for m in rx.finditer(view):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            g = m.groupdict()
+            value: date | None
+            if kind == "blank":
+                value, out_kind = None, "blank"
+            else:
+                y = int(g["y"])
+                era = g.get("era") or (ERA_LETTER.get(g["el"]) if g.get("el") else None)
+                if era:
+                    y += ERA_BASE.get(era, ERA_BASE["令和" if era[0] in "令和" else "平成"])
+                day = int(g["d"]) if g.get("d") else 1
+                value = _make(y, int(g["m"]), day)
+                if value is None:
+                    out_kind = "invalid"
+                elif kind == "us_num":
+                    out_kind = "us"
+                else:
+                    out_kind = "month" if "month" in kind else "full"
+            taken.append((s, e))
+            found.append(DateMention(value, s, e, out_kind))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerHit:
+    line: int  # index into DocText.lines
+    end: int  # position in the line's text just after the marker
+    rank: int  # 0 clean label, 1 inside a longer label, 2 OCR-damaged label
+
+    @property
+    def exact(self) -> bool:
+        return self.rank < 2
+
+
+_GAP = r"[\s" + re.escape(_NOISE_MARKS) + r"]*"
+_KANJI = re.compile(r"[一-龥々]")
+
+
+def _marker_regex(marker: str) -> re.Pattern[str]:
+    return re.compile(_GAP.join(re.escape(c) for c in marker))
+
+
+def _before(text: str, start: int) -> str:
+    return re.sub(r"[\s" + re.escape(_NOISE_MARKS) + r"]", "", text[max(0, start - 8) : start])
+
+
+def _qualified(text: str, start: int) -> bool:
+    before = _before(text, start)
+    return any(before.endswith(q) for q in _NOT_THIS)
+
+
+def _rank(text: str, start: int, damaged: bool) -> int | None:
+    """None for a qualified label (前回作成日); else how much to trust the hit."""
+    if _qualified(text, start):
+        return None
+    if damaged:
+        if any(q in text[:start] for q in _NOT_THIS[:4]):
+            return None
+        return 2
+    before = _before(text, start)
+    # 計画作成日 for the marker 作成日: the marker is the tail of a longer label
+    return 1 if before and _KANJI.match(before[-1]) else 0
+
+
+def find_markers(doc: DocText, marker: str) -> list[MarkerHit]:
+    """Where the marker label stands, best first (never as 前回作成日 etc.). If OCR lost
+    or changed one of its characters (作日, 作成曰), a one-character variant of a marker of
+    three or more characters is accepted, but only where the exact marker appears nowhere."""
+    if not marker:
+        return []
+    rx = _marker_regex(marker)
+    hits: list[MarkerHit] = []
+    for i, ln in enumerate(doc.lines):
+        for m in rx.finditer(ln.text):
+            r = _rank(ln.text, m.start(), damaged=False)
+            if r is not None:
+                hits.append(MarkerHit(i, m.end(), r))
+    if len(marker) >= 3:
+        variants: list[re.Pattern[str]] = []
+        for k in range(len(marker)):
+            variants.append(_marker_regex(marker[:k] + marker[k + 1 :]))  # one lost
+            variants.append(re.compile(
+                _GAP.join([*(re.escape(c) for c in marker[:k]), "[^\\s\\d]",
+                           *(re.escape(c) for c in marker[k + 1 :])])))  # one changed
+        for i, ln in enumerate(doc.lines):
+            for v in variants:
+                m = v.search(ln.text)
+                if m:
+                    r = _rank(ln.text, m.start(), damaged=True)
+                    if r is not None:
+                        hits.append(MarkerHit(i, m.end(), r))
+                        break
+    # a clean label first, then an OCR-damaged one, then the tail of a longer label
+    order = {0: 0, 2: 1, 1: 2}
+    seen: set[int] = set()
+    out = []
+    for h in sorted(hits, key=lambda h: (order[h.rank], h.line)):
+        if h.line not in seen:
+            seen.add(h.line)
+            out.append(h)
+    return out
+
+
+def date_after(doc: DocText, hit: MarkerHit, window: int = 30) -> DateMention | None:
+    """The date right after a marker, on its line or at the start of the next line.
+
+    A mention of kind ``invalid`` means something date-like stood there but could not be
+    read (a digit or unit lost): the caller then stops rather than take another date."""
+    line = doc.lines[hit.line]
+    rest = line.text[hit.end :]
+    view = date_view(rest)
+    for dm in find_dates(rest):
+        # the first date only, and only if no other number stands before it (a damaged
+        # date is not replaced by the end of a range that follows it)
+        if dm.start <= window and dm.kind != "us" and not re.search(r"\d", view[: dm.start]):
+            return dm
+        break
+    head = re.sub(r"[\s:：]", "", view)[:12]
+    if len(re.findall(r"\d", head)) >= 3:
+        return DateMention(None, 0, 0, "invalid")
+    if not re.sub(r"[\s:：]", "", rest) and hit.line + 1 < len(doc.lines):
+        nxt = doc.lines[hit.line + 1]
+        for dm in find_dates(nxt.text):
+            if dm.start <= 4:
+                return dm
+            break
+    return None
+
+
+def _month_ok(marker: str) -> bool:
+    return "月" in marker and "日" not in marker
+
+
+def _plausible(d: date) -> bool:
+    # a document's own date: not before 平成 (1989), not in the next century
+    return 1989 <= d.year <= 2099
+
+
+def document_date(doc: DocText, marker: str) -> tuple[date | None, float]:
+    """The document's date under its marker, and a confidence in [0, 1].
+
+    A marker followed by a blank field gives (None, high): the document states no date.
+    No marker anywhere gives (None, low). A month (提供月 2024年5月分) gives the 1st.
+    When the best-placed marker is followed by a date that cannot be read, the answer is
+    None: another label's date would be a guess.
+    """
+    hits = find_markers(doc, marker)
+    if not hits:
+        return None, 0.2
+    saw_blank = False
+    for hit in hits:
+        dm = date_after(doc, hit)
+        if dm is None:
+            continue
+        if dm.kind == "blank":
+            saw_blank = True
+            continue
+        if dm.value is None or not _plausible(dm.value):
+            return None, 0.3
+        if dm.kind == "month" and not _month_ok(marker):
+            return None, 0.3  # a month where a day is expected: a digit was lost
+        return dm.value, (0.95 if hit.rank == 0 else 0.75)
+    return None, 0.8 if saw_blank else 0.3
+
+
+def all_dates(lines: list[Line]) -> list[DateMention]:
+    """Every date on the given lines (for context: fax headers, other labels)."""
+    out: list[DateMention] = []
+    for ln in lines:
+        out.extend(find_dates(ln.text))
+    return out

@@ -1,0 +1,1 @@
+"""Full-text search over ``documents``: tokeniser, sharded inverted index, query."""
