@@ -64,6 +64,22 @@ ROUTES: tuple[Route, ...] = (
         signature="http",
         timeout_seconds=300,
     ),
+    # Derived data (issue 5): documents follow their masters; search for the web client.
+    Route(
+        function="master_changed",
+        entry_point="on_master_written",
+        trigger="firestore",
+        event_type="google.cloud.firestore.document.v1.written",
+        resource="masters/{type}/items/{id}",
+        timeout_seconds=540,
+    ),
+    Route(
+        function="search_api",
+        entry_point="search_documents",
+        trigger="http",
+        signature="http",
+        timeout_seconds=30,
+    ),
     # Identity Platform blocking function (beforeCreate + beforeSignIn): provisions
     # users/{uid}. Register its URL in Identity Platform after deploy; 7 s deadline there.
     Route(

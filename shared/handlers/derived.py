@@ -1,18 +1,29 @@
-"""Firestore ``documents/{id}`` written → group keys, groups, search index, audit."""
+"""Firestore ``documents/{id}`` written → group keys, groups, search index, audit.
+
+No age guard: every step is versioned and idempotent, so a late event is harmless and
+dropping one could lose the only event of a document's last version.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from cloudevents.http import CloudEvent
+from google.protobuf.message import DecodeError
 
+from shared import structured_log
+from shared.config import get_settings
 from shared.derived.document_change import process_change
-from shared.events.firestore import parse_firestore_event
+from shared.errors import record_error
+from shared.events.firestore import FirestoreChange, parse_firestore_event
 from shared.firestore_client import get_db
 from shared.handlers.runtime import run_once
 
+logger = structured_log.get_logger("shared.handlers.derived")
 
-def _event_time(event: CloudEvent) -> datetime | None:
+
+def event_time(event: CloudEvent) -> datetime | None:
     raw = event.get("time")
     if not raw:
         return None
@@ -22,8 +33,30 @@ def _event_time(event: CloudEvent) -> datetime | None:
         return None
 
 
+def parse_or_record(event: CloudEvent, function: str) -> FirestoreChange | None:
+    """The typed change, or ``None`` after recording why the event is unusable.
+
+    A malformed event can never succeed, so it is recorded once (keyed by event id) and
+    acknowledged instead of being retried forever.
+    """
+    try:
+        return parse_firestore_event(event)
+    except (ValueError, DecodeError) as exc:
+        structured_log.configure(get_settings().log_level)
+        event_id = str(event.get("id") or "")
+        record_error(get_db(), error_type="システムエラー",
+                     file_name=str(event.get("subject") or "firestore event"),
+                     details=f"{function}: unusable Firestore event {event_id}: {exc}",
+                     dedupe_key=f"{function}:bad-event:{event_id}")
+        structured_log.log(logger, logging.ERROR, "unusable event recorded",
+                           eventId=event_id, error=str(exc))
+        return None
+
+
 def handle_document_written(event: CloudEvent) -> None:
-    change = parse_firestore_event(event)
-    event_time = _event_time(event)
+    change = parse_or_record(event, "derived")
+    if change is None:
+        return
+    at = event_time(event)
     run_once("derived", change.event_id, None, change.natural_key,
-             lambda: process_change(get_db(), change, event_time))
+             lambda: process_change(get_db(), change, at))

@@ -16,6 +16,8 @@ import google.cloud.storage as storage
 from google.cloud import firestore
 
 from shared.localcloud.cloud import LocalCloud
+from shared.localcloud.demo_masters import seed_demo_masters
+from shared.localcloud.demo_summary import summary_lines
 from shared.localcloud.router import Delivery
 from shared.localcloud.samples import SampleFile, build_samples
 
@@ -55,16 +57,20 @@ def run(samples_dir: Path) -> int:
         router = cloud.start_router()
         router.on_delivery = _print_delivery
 
+        db = firestore.Client(project=cloud.project)
+        print(f"\nSeeded {seed_demo_masters(db)} master items (documents, customers, offices, "
+              "caremanagers)")
         samples = build_samples(samples_dir)
         bucket = storage.Client(project=cloud.project).bucket(cloud.bucket)
         print(f"\nUploading {len(samples)} sample file(s) to gs://{cloud.bucket}/ …")
-        for sample in samples:
-            _upload(bucket, sample)
+        uploaded = [(sample, _upload(bucket, sample)) for sample in samples]
         time.sleep(1.0)
         if not router.wait_idle(timeout=300, settle=2.0):
             print("warning: events were still being handled when the demo gave up waiting")
 
-        db = firestore.Client(project=cloud.project)
+        print("\nPer file:")
+        for line in summary_lines(db, uploaded):
+            print(line)
         docs = sorted((d.to_dict() or {} for d in db.collection("documents").stream()),
                       key=lambda d: str(d.get("fileName")))
         print(f"\nFirestore documents/ ({len(docs)}):")
@@ -86,10 +92,12 @@ def run(samples_dir: Path) -> int:
         print("Local cloud stopped; no process left running.")
 
 
-def _upload(bucket: storage.Bucket, sample: SampleFile) -> None:
+def _upload(bucket: storage.Bucket, sample: SampleFile) -> dict[str, Any]:
     blob = bucket.blob(sample.object_name)
     blob.upload_from_filename(str(sample.path), content_type=sample.content_type)
+    blob.reload()
     print(f"  uploaded {sample.object_name} ({sample.path.stat().st_size:,} bytes)")
+    return {**blob._properties, "bucket": bucket.name}
 
 
 def main() -> None:

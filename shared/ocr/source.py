@@ -10,6 +10,7 @@ process-wide lock.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +21,22 @@ from PIL import Image, ImageFile, ImageOps
 from shared.ocr.types import UnreadableFileError
 
 PDFIUM_LOCK = threading.RLock()
+_EMPTY_PAGE_TREE = re.compile(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
+
+
+def _load_failure_reason(data: bytes, exc: Exception) -> str:
+    """Why PDFium would not open ``data``, in words for the ``errors`` entry.
+
+    PDFium's own error code is process-global state that a failed load does not always
+    reset (an empty page tree reports the previous document's error), so the reason is
+    read from the file itself: an ``/Encrypt`` dictionary, or a page tree with
+    ``/Count 0``; anything else is damage.
+    """
+    if b"/Encrypt" in data:
+        return "暗号化（パスワード保護）されたPDFのため読めません"
+    if _EMPTY_PAGE_TREE.search(data):
+        return "ページが0枚のPDFです"
+    return f"PDFを開けません（破損または途中で切れたファイル）: {exc}"
 
 _heif_registered = False
 
@@ -56,12 +73,7 @@ class PdfPages:
             try:
                 self._doc = pdfium.PdfDocument(self.data)
             except pdfium.PdfiumError as exc:
-                message = str(exc)
-                if "password" in message.lower():
-                    raise UnreadableFileError(
-                        "暗号化（パスワード保護）されたPDFのため読めません") from exc
-                raise UnreadableFileError(
-                    f"PDFを開けません（破損または途中で切れたファイル）: {message}") from exc
+                raise UnreadableFileError(_load_failure_reason(self.data, exc)) from exc
             count = len(self._doc)
         if count == 0:
             raise UnreadableFileError("ページが0枚のPDFです")

@@ -24,6 +24,7 @@ from typing import Any
 
 import google.cloud.storage as storage
 from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry, if_exception_type
 from google.cloud import vision_v1 as vision
 
 from shared.ocr.types import (
@@ -39,6 +40,11 @@ SYNC_PAGES_PER_REQUEST = 5
 FILE_MIME_TYPES = {"application/pdf", "image/tiff", "image/gif"}
 _FEATURES = [vision.Feature(type_=vision.Feature.Type.DOCUMENT_TEXT_DETECTION)]
 _CONTEXT = vision.ImageContext(language_hints=["ja"])
+# The client's default retry keeps trying UNAVAILABLE for up to 10 minutes, longer than
+# the function may live; ours gives up after a minute and lets the pipeline decide.
+DEFAULT_RPC_RETRY = Retry(initial=1.0, maximum=10.0, multiplier=2.0, timeout=60.0,
+                          predicate=if_exception_type(gexc.ServiceUnavailable,
+                                                      gexc.DeadlineExceeded))
 
 
 def make_vision_client(endpoint: str | None = None) -> vision.ImageAnnotatorClient:
@@ -124,7 +130,11 @@ class VisionEngine:
         location: str = "asia",
         sync_max_pages: int = 20,
         async_timeout_seconds: float = 420.0,
+        rpc_retry: Retry | None = DEFAULT_RPC_RETRY,
+        rpc_timeout_seconds: float = 120.0,
     ) -> None:
+        self.rpc_retry = rpc_retry
+        self.rpc_timeout = rpc_timeout_seconds
         self._client_factory = client_factory
         self._storage_factory = storage_client_factory
         self._client: vision.ImageAnnotatorClient | None = None
@@ -164,7 +174,8 @@ class VisionEngine:
                 input_config=vision.InputConfig(content=request.pages.data,
                                                 mime_type=request.pages.mime_type),
                 features=_FEATURES, image_context=_CONTEXT, pages=list(chunk))
-            response = self.client.batch_annotate_files(requests=[file_request])
+            response = self.client.batch_annotate_files(
+                requests=[file_request], retry=self.rpc_retry, timeout=self.rpc_timeout)
             file_response = response.responses[0]
             if file_response.error.code:
                 message = f"Vision file error {file_response.error.code}: " \
@@ -191,7 +202,8 @@ class VisionEngine:
             image_request = vision.AnnotateImageRequest(
                 image=vision.Image(content=content), features=_FEATURES,
                 image_context=_CONTEXT)
-            response = self.client.batch_annotate_images(requests=[image_request])
+            response = self.client.batch_annotate_images(
+                requests=[image_request], retry=self.rpc_retry, timeout=self.rpc_timeout)
             results.append(page_result(index + 1, response.responses[0]))
         return results
 
@@ -209,7 +221,8 @@ class VisionEngine:
         operation = self.client.async_batch_annotate_files(
             request=vision.AsyncBatchAnnotateFilesRequest(
                 requests=[async_request],
-                parent=f"projects/{self.project}/locations/{self.location}"))
+                parent=f"projects/{self.project}/locations/{self.location}"),
+            retry=self.rpc_retry, timeout=self.rpc_timeout)
         operation.result(timeout=self.async_timeout)
         pages = self._collect_async_output(prefix)
         wanted = {i + 1 for i in request.page_indexes}

@@ -39,7 +39,7 @@ def read_masters(db: firestore.Client) -> MasterRows:
 
 def build_index(rows: MasterRows) -> Any:
     """The resolution engine's ``MasterIndex`` built from raw rows."""
-    from shared.models.masters import MasterIndex
+    from shared.resolution.index import MasterIndex
 
     return MasterIndex.from_rows(rows.rows)
 

@@ -44,7 +44,7 @@ from shared.pipeline.failures import (
 )
 from shared.pipeline.protected import without_protected
 from shared.pipeline.resolve import Resolver
-from shared.pipeline.results import RESOLUTION_TEXT_CAP_CHARS, full_text, ocr_fields, storage_text
+from shared.pipeline.results import ocr_fields, resolution_text, storage_text
 from shared.pipeline.settings import PipelineSettings
 from shared.pipeline.storage_io import (
     delete_quietly,
@@ -130,8 +130,7 @@ def _run(deps: ProcessingDeps, owned: lifecycle.Claim) -> ProcessResult:
     if not outcome.ok_pages:
         return _ocr_failed_completely(deps, owned, outcome, update, fields.detail_fields)
 
-    text = full_text(outcome)
-    update.update(deps.resolver(text[:RESOLUTION_TEXT_CAP_CHARS], str(doc.get("fileName"))))
+    update.update(deps.resolver(resolution_text(outcome), str(doc.get("fileName"))))
     update["status"] = "processed"
     update["ocrResultUrl"] = firestore.DELETE_FIELD
 

@@ -9,9 +9,10 @@ The bound (what the web client streams stays small, whatever OCR returns):
   and at most ``MAX_FAILED_PAGES_LISTED`` failed page numbers). With the intake and
   resolution fields the list document stays under ``LIST_DOCUMENT_BOUND_BYTES`` = 64 KiB.
 - ``documents/{id}/detail/ocr`` holds ``pageResults``, one entry per page (at most
-  ``max_pages`` = 2,000), each page's text cut to
-  ``min(page_text_cap_chars, detail_text_budget_bytes / (3 × pages))`` characters and its
-  error to 200 characters, so the detail document stays under
+  ``max_pages`` = 2,000), each page's text cut to ``page_text_cap_chars`` characters and
+  to an equal share of the bytes the bound leaves after the entries' other fields (and at
+  most ``detail_text_budget_bytes`` in all), its error to 120 characters, so the detail
+  document stays under
   ``DETAIL_DOCUMENT_BOUND_BYTES`` = 900 KiB, below Firestore's 1 MiB.
 - The full text of every page, uncut, is in Storage at
   ``<pipeline prefix>ocr/<document id>/<attempt token>.txt`` (pages separated by a form
@@ -25,12 +26,13 @@ from typing import Any
 
 from shared.ocr.chain import OcrOutcome
 from shared.ocr.types import PageResult
+from shared.pipeline.doc_size import document_size
 
 LIST_DOCUMENT_BOUND_BYTES = 64 * 1024
 DETAIL_DOCUMENT_BOUND_BYTES = 900 * 1024
 MAX_ROTATIONS_ON_LIST = 200
 MAX_FAILED_PAGES_LISTED = 50
-MAX_ERROR_CHARS = 200
+MAX_ERROR_CHARS = 120
 # Resolution reads the beginning of the text: what identifies a document is on its first
 # pages, and matching time grows with the text.
 RESOLUTION_TEXT_CAP_CHARS = 30_000
@@ -40,6 +42,12 @@ PAGE_SEPARATOR = "\n\n"
 def full_text(outcome: OcrOutcome) -> str:
     """All read text, pages in order, separated by a blank line."""
     return PAGE_SEPARATOR.join(p.text for p in outcome.ok_pages if p.text)
+
+
+def resolution_text(outcome: OcrOutcome) -> str:
+    """What resolution reads: the pages' text separated by form feeds (the engine's
+    contract), cut to ``RESOLUTION_TEXT_CAP_CHARS``."""
+    return "\f".join(p.text for p in outcome.ok_pages)[:RESOLUTION_TEXT_CAP_CHARS]
 
 
 def storage_text(outcome: OcrOutcome) -> str:
@@ -56,15 +64,16 @@ class OcrFields:
     needs_storage: bool  # True when ``ocrResultUrl`` must point at the full text
 
 
-def per_page_cap(pages: int, page_text_cap_chars: int, detail_text_budget_bytes: int) -> int:
-    """Characters kept per page in the detail document (3 bytes per Japanese char)."""
-    if pages <= 0:
-        return page_text_cap_chars
-    return max(0, min(page_text_cap_chars, detail_text_budget_bytes // (3 * pages)))
+def cut_utf8(text: str, max_chars: int, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_chars`` characters and ``max_bytes`` UTF-8 bytes."""
+    cut = text[:max_chars]
+    encoded = cut.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return cut
+    return encoded[:max_bytes].decode("utf-8", "ignore")
 
 
-def _page_entry(page: PageResult, cap: int) -> dict[str, Any]:
-    text = page.text[:cap]
+def _page_entry(page: PageResult, text: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "pageNumber": page.page_number,
         "status": page.status,
@@ -82,6 +91,21 @@ def _page_entry(page: PageResult, cap: int) -> dict[str, Any]:
     return entry
 
 
+def page_entries(pages: list[PageResult], page_text_cap_chars: int,
+                 detail_text_budget_bytes: int) -> list[dict[str, Any]]:
+    """Per-page entries for the detail document, texts cut to fit its bound.
+
+    The text budget is what the bound leaves after the entries' other fields (measured,
+    not guessed), capped by ``detail_text_budget_bytes``, shared equally by the pages.
+    """
+    bare = [_page_entry(p, "") for p in pages]
+    overhead = document_size("documents/x/detail/ocr", {"pageResults": bare,
+                                                         "totalPages": len(pages)})
+    budget = min(detail_text_budget_bytes, DETAIL_DOCUMENT_BOUND_BYTES - overhead - 4096)
+    per_page = max(0, budget // max(1, len(pages)))
+    return [_page_entry(p, cut_utf8(p.text, page_text_cap_chars, per_page)) for p in pages]
+
+
 def ocr_fields(
     outcome: OcrOutcome,
     *,
@@ -91,8 +115,7 @@ def ocr_fields(
 ) -> OcrFields:
     """Split an OCR outcome into the list document, the detail document and Storage."""
     text = full_text(outcome)
-    cap = per_page_cap(len(outcome.pages), page_text_cap_chars, detail_text_budget_bytes)
-    entries = [_page_entry(p, cap) for p in outcome.pages]
+    entries = page_entries(outcome.pages, page_text_cap_chars, detail_text_budget_bytes)
     any_page_cut = any(e["textTruncated"] for e in entries)
     inline = text[:inline_text_cap_chars]
     rotations = [{"pageNumber": p.page_number, "rotation": p.rotation}
@@ -119,7 +142,6 @@ def ocr_fields(
     }
     detail_fields: dict[str, Any] = {
         "pageResults": entries,
-        "pageRotations": rotations,
         "totalPages": outcome.total_pages,
     }
     return OcrFields(list_fields, detail_fields,

@@ -24,7 +24,7 @@ named in the text, the reading, a birth date when the master has one).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -34,9 +34,20 @@ from shared.resolution.fuzzy import Alignment, align
 from shared.resolution.index import CustomerEntry, MasterIndex, bigrams
 from shared.resolution.text import DocText
 
+_LABEL_WORDS = (
+    "ご利用者様氏名", "ご利用者様名", "ご利用者様", "ご利用者氏名", "ご利用者名", "ご利用者",
+    "利用者氏名", "利用者名", "利用者", "お客様氏名", "お客様名", "患者氏名", "患者名",
+    "被保険者氏名", "被保険者名", "本人氏名", "対象者氏名", "対象者名", "氏名", "お名前", "名前",
+)
+
+
+def _spaced(word: str) -> str:
+    # OCR and layout put spaces inside labels (利 用 者): allow one between characters
+    return r"\s?".join(re.escape(c) for c in word)
+
+
 _LABEL = re.compile(
-    r"(?:ご?利用者(?:様)?(?:氏名|名)?|お客様(?:氏名|名)?|患者(?:氏名|名)?|被保険者(?:氏名|名)|"
-    r"本人(?:氏名)?|対象者(?:氏名|名)?|氏\s?名|お名前|名前)\s*(?:[:：様]\s*)?"
+    "(?:" + "|".join(_spaced(w) for w in _LABEL_WORDS) + r")\s*(?:[:：様]\s*)?"
 )
 _HONORIFIC = re.compile(r"(様|殿|さん)")
 _FURIGANA_LABEL = re.compile(r"(フリガナ|ふりがな|ﾌﾘｶﾞﾅ|カナ氏名|カナ)\s*[:：]?\s*")
@@ -53,11 +64,11 @@ _KANA_LINE = re.compile(r"^[ぁ-ゖァ-ヺー・\s]+$")
 _NAMEISH = re.compile(r"[一-龥々〆ヵヶぁ-ゖァ-ヺ]")
 
 W_LABEL = 1.0
-W_HONORIFIC = 0.75
+W_HONORIFIC = 0.85
 W_SAN = 0.5
 W_FILE = 0.7
 W_OTHER = 0.3
-W_FURIGANA = 0.8
+W_FURIGANA = 0.9
 
 
 @dataclass(slots=True)
@@ -118,22 +129,30 @@ def _regions(doc: DocText) -> list[Region]:
             name = _cut(rest)
             has_hon = bool(_HONORIFIC.search(rest[: len(name) + 2]))
             joined = name.strip()
-            # a name cut by a line break or interleaved with other fields
-            k = li + 1
-            while len(normalize_key(joined)) <= 3 and not has_hon and k < len(lines) and k <= li + 4:
-                nxt = lines[k].text
-                piece = _cut(nxt)
-                if not piece.strip() and len(lines[k].compact) > 0 and not _HONORIFIC.match(nxt):
-                    break
-                joined += piece.strip()
-                has_hon = bool(_HONORIFIC.search(nxt[: len(piece) + 2]))
-                if len(lines[k].compact) > 4 and not has_hon:
-                    break
-                k += 1
+            w = _context_weight(text[: m.start()], W_LABEL)
             comp, breaks = _compact(joined[:24])
             if len(comp) >= 2:
-                w = _context_weight(text[: m.start()], W_LABEL)
                 out.append(Region(comp, breaks, w, li, "label"))
+            # a name cut by a line break, interleaved with other fields, or written one
+            # character per line: also try it joined with what starts the next lines
+            k = li + 1
+            extended = False
+            while len(normalize_key(joined)) <= 2 and not has_hon and k < len(lines) \
+                    and k <= li + 5:
+                nxt = lines[k].text
+                piece = _cut(nxt).strip()
+                if not piece:
+                    break
+                joined += " " + piece
+                extended = True
+                has_hon = bool(_HONORIFIC.search(nxt[: len(piece) + 3]))
+                if len(lines[k].compact) > 3:
+                    break
+                k += 1
+            if extended:
+                comp, breaks = _compact(joined[:24])
+                if len(comp) >= 2:
+                    out.append(Region(comp, breaks, w, li, "label"))
         for m in _HONORIFIC.finditer(text):
             before = text[: m.start()].rstrip()
             # the name: the last chunk before the honorific (up to two space-separated parts)
@@ -182,7 +201,7 @@ def _boundary_factor(al: Alignment, region: Region) -> float:
         nxt = region.text[al.end]
         if _NAMEISH.match(nxt) and nxt not in "様殿さ":
             factor *= 0.6
-    if al.start > 0 and al.start not in region.breaks:
+    if al.start > 0 and al.start not in region.breaks and region.kind != "label":
         prv = region.text[al.start - 1]
         if _NAMEISH.match(prv):
             factor *= 0.8
@@ -195,26 +214,38 @@ def _evidence(sim: float) -> float:
     return max(0.0, min(1.0, (sim - 0.55) / 0.45)) ** 1.3
 
 
+MAX_ALIGNED = 40  # candidates aligned per region: bounds the work whatever the master size
+
+
 def _candidates_for(region: Region, index: MasterIndex, grams: dict[str, list[int]],
-                    chars: dict[str, list[int]] | None) -> set[int]:
-    cands: dict[int, int] = defaultdict(int)
+                    chars: dict[str, list[int]] | None) -> list[int]:
+    """Masters sharing text with the region, most shared first (bi-grams count double,
+    characters once, very common characters not at all), at most :data:`MAX_ALIGNED`."""
+    counts: Counter[int] = Counter()
     for g in set(bigrams(region.text)):
-        for i in grams.get(g, ()):
-            cands[i] += 2
+        ids = grams.get(g)
+        if ids:
+            counts.update(ids)
+            counts.update(ids)
     if chars is not None:
         limit = max(20, len(index.customers) // 30)
         for ch in set(region.text):
-            ids = chars.get(ch, ())
-            if len(ids) <= limit:
-                for i in ids:
-                    cands[i] += 1
-    return {i for i, n in cands.items() if n >= 2}
+            ids = chars.get(ch)
+            if ids and len(ids) <= limit:
+                counts.update(ids)
+    return [i for i, n in counts.most_common(MAX_ALIGNED) if n >= 2]
 
 
 def _match_regions(regions: list[Region], index: MasterIndex, reading: bool
                    ) -> dict[int, list[tuple[float, Region, Alignment]]]:
     hits: dict[int, list[tuple[float, Region, Alignment]]] = defaultdict(list)
+    memo: dict[tuple[str, frozenset[int]], list[tuple[int, float, Alignment]]] = {}
     for region in regions:
+        cached = memo.get((region.text, region.breaks))
+        if cached is not None:
+            for ci, sim, al in cached:
+                hits[ci].append((sim, region, al))
+            continue
         if reading:
             cands = _candidates_for(region, index, index.reading_grams, None)
         else:
@@ -236,13 +267,16 @@ def _match_regions(regions: list[Region], index: MasterIndex, reading: bool
             if best_al is not None and best_sim >= 0.55:
                 local.append((ci, best_sim, best_al))
         # a match inside a longer, as good match of another name is that other name
+        result: list[tuple[int, float, Alignment]] = []
         for ci, sim, al in local:
             for cj, sim2, al2 in local:
                 if cj != ci and al2.start <= al.start and al2.end >= al.end \
                         and (al2.end - al2.start) > (al.end - al.start) and sim2 >= sim - 0.05:
                     sim *= 0.7
                     break
+            result.append((ci, sim, al))
             hits[ci].append((sim, region, al))
+        memo[(region.text, region.breaks)] = result
     return hits
 
 
@@ -272,8 +306,11 @@ def resolve_customer(doc: DocText, file_name: str, index: MasterIndex,
         # a second mention on another line adds a little
         extra = next((e for e, ln in ev[1:] if ln != ev[0][1]), 0.0) * 0.3 if ev else 0.0
         read_ev = max((_evidence(s) * r.weight for s, r, _ in read_hits.get(ci, [])), default=0.0)
-        p_not = (1 - name_ev) * (1 - read_ev) * (1 - extra)
-        scores[ci] = 1 - p_not
+        # the strongest kind of evidence, raised a little by the other (not a noisy-OR:
+        # a shared reading must not lift 中村千恵子 to where 中村智恵子 stands)
+        hi, lo = max(name_ev, read_ev), min(name_ev, read_ev)
+        s = hi + 0.5 * lo * (1 - hi)
+        scores[ci] = s + extra * (1 - s)
     # the best label-region text, for 不明顧客 display and new-customer suggestions
     text_name = next((r.text for r in regions if r.kind == "label" and r.weight == W_LABEL), None)
 

@@ -118,8 +118,9 @@ def date_view(text: str) -> str:
         if rep is None:
             continue
         near_digit = prev.isdigit() or nxt.isdigit()
-        between_units = prev in _SEP and nxt in "年月日"
-        prev_ok = prev.isdigit() or prev in _SEP or prev in "RHSTM" or (prev == " " and nxt.isdigit())
+        between_units = prev in _SEP and nxt in _SEP
+        prev_ok = (prev.isdigit() or prev in _SEP or prev in "RHSTM"
+                   or (prev == " " and nxt.isdigit()))
         nxt_ok = nxt.isdigit() or nxt in _SEP or (prev.isdigit() and (nxt in " ~)" or not nxt))
         if (near_digit or between_units) and prev_ok and nxt_ok:
             chars[i] = rep
@@ -229,11 +230,11 @@ def find_markers(doc: DocText, marker: str) -> list[MarkerHit]:
                            *(re.escape(c) for c in marker[k + 1 :])])))  # one changed
         for i, ln in enumerate(doc.lines):
             for v in variants:
-                m = v.search(ln.text)
-                if m:
-                    r = _rank(ln.text, m.start(), damaged=True)
+                vm = v.search(ln.text)
+                if vm:
+                    r = _rank(ln.text, vm.start(), damaged=True)
                     if r is not None:
-                        hits.append(MarkerHit(i, m.end(), r))
+                        hits.append(MarkerHit(i, vm.end(), r))
                         break
     # a clean label first, then an OCR-damaged one, then the tail of a longer label
     order = {0: 0, 2: 1, 1: 2}

@@ -71,6 +71,8 @@ def score_types(doc: DocText, file_name: str, index: MasterIndex) -> list[TypeSc
     exact_lines: set[tuple[int, int]] = set()
     for page, idx, compact in sources:
         low = compact
+        if not index.doc_key_regex.search(low):
+            continue
         found: list[tuple[int, int, int, str]] = []
         for k, ti in keys:
             start = low.find(k)

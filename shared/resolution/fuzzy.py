@@ -17,7 +17,7 @@ from functools import lru_cache
 from shared.normalize import confusable_class
 
 SUB_COST = 1.0
-CONFUSABLE_COST = 0.35
+CONFUSABLE_COST = 0.25
 DELETE_COST = 0.9  # a name character OCR dropped
 INSERT_COST = 1.0  # an extra character inside the name
 NOISE_INSERT_COST = 0.4  # an extra symbol / latin / space inside the name

@@ -55,6 +55,10 @@ GENERIC_WORDS = (
     "診療所", "グループホーム", "ケア", "サポート", "ホーム", "ライフ", "サービス", "介護",
     "福祉", "営業所", "支店", "本店", "店", "苑", "の里", "の家", "会", "旧",
 )
+# 社会福祉法人X会 / 医療法人社団X会: the corporation's name, which documents often omit
+_CORP_NAME_RE = re.compile(
+    r"(社会福祉法人|医療法人社団|医療法人財団|社会医療法人|医療法人)\s*\S+?会\s*"
+)
 _GENERIC_RE = re.compile("|".join(re.escape(normalize_key(w)) for w in GENERIC_WORDS))
 
 
@@ -71,6 +75,14 @@ def strip_legal(key: str) -> str:
 def office_key(text: str) -> str:
     """The comparison key of an office name: normalised, no spaces, no legal form."""
     return strip_legal(normalize_key(canonical_legal(normalize_text(text))))
+
+
+def is_generic_office_name(name: str) -> bool:
+    """An office name that would match everywhere on its own: three characters or fewer
+    once normalised without legal form, or nothing but service words (ケア, サポート,
+    訪問介護事業所 …) and at most one other character."""
+    key = office_key(name)
+    return len(key) <= 3 or len(_GENERIC_RE.sub("", key)) < 2
 
 
 def bigrams(s: str) -> list[str]:
@@ -112,6 +124,7 @@ class OfficeKey:
     kind: str  # name | short | alias | facility
     generic: bool
     idf_total: float = 0.0
+    idf_rare: float = 0.0  # over the key's bi-grams that are not stop-grams
 
 
 @dataclass(slots=True)
@@ -151,6 +164,9 @@ class MasterIndex:
             )
             for d in documents
         ]
+        all_keys = sorted({k for d in self.doc_types for k in d.keys if k}, key=len, reverse=True)
+        # one pass over a line finds whether any type name is in it at all
+        self.doc_key_regex = re.compile("|".join(re.escape(k) for k in all_keys) or r"(?!)")
         self._build_customers(list(customers))
         self._build_offices(list(offices))
         self.care_managers = [c.name for c in caremanagers]
@@ -160,20 +176,20 @@ class MasterIndex:
     def _build_customers(self, customers: list[MasterCustomer]) -> None:
         self.customers: list[CustomerEntry] = []
         by_key: dict[str, list[int]] = defaultdict(list)
-        for c in customers:
-            raw = normalize_text(c.name)
+        for m in customers:
+            raw = normalize_text(m.name)
             parts = raw.split(" ")
             entry = CustomerEntry(
-                id=c.id or c.name,
-                name=c.name,
-                furigana=c.furigana,
-                key=normalize_key(c.name),
-                reading=to_hiragana(normalize_key(c.furigana)),
+                id=m.id or m.name,
+                name=m.name,
+                furigana=m.furigana,
+                key=normalize_key(m.name),
+                reading=to_hiragana(normalize_key(m.furigana)),
                 surname=normalize_key(parts[0]) if len(parts) > 1 else "",
-                care_manager=c.care_manager_name,
-                care_manager_key=normalize_key(c.care_manager_name or ""),
-                aliases=_unique(normalize_key(a) for a in c.aliases),
-                birth_date=c.birth_date,
+                care_manager=m.care_manager_name,
+                care_manager_key=normalize_key(m.care_manager_name or ""),
+                aliases=_unique(normalize_key(a) for a in m.aliases),
+                birth_date=m.birth_date,
             )
             if not entry.key:
                 continue
@@ -189,22 +205,25 @@ class MasterIndex:
         self.customer_chars: dict[str, list[int]] = defaultdict(list)
         self.reading_by_key: dict[str, list[int]] = defaultdict(list)
         self.reading_grams: dict[str, list[int]] = defaultdict(list)
-        for i, c in enumerate(self.customers):
-            for a in c.aliases:
-                self.customer_by_alias[a].append(i)
-            for g in set(bigrams(c.key)).union(*(bigrams(a) for a in c.aliases)):
-                self.customer_grams[g].append(i)
-            for ch in set(c.key):
-                self.customer_chars[ch].append(i)
-            if c.reading:
-                self.reading_by_key[c.reading].append(i)
-                for g in set(bigrams(c.reading)):
-                    self.reading_grams[g].append(i)
+        for i, ce in enumerate(self.customers):
+            self._index_customer(i, ce)
         n = max(1, len(self.customers))
         self.customer_char_idf = {
             ch: math.log(1 + n / len(ids)) for ch, ids in self.customer_chars.items()
         }
         self.customer_name_chars = frozenset(self.customer_chars)
+
+    def _index_customer(self, i: int, c: CustomerEntry) -> None:
+        for a in c.aliases:
+            self.customer_by_alias[a].append(i)
+        for g in set(bigrams(c.key)).union(*(bigrams(a) for a in c.aliases)):
+            self.customer_grams[g].append(i)
+        for ch in set(c.key):
+            self.customer_chars[ch].append(i)
+        if c.reading:
+            self.reading_by_key[c.reading].append(i)
+            for g in set(bigrams(c.reading)):
+                self.reading_grams[g].append(i)
 
     # ---------------------------------------------------------------- offices
     def _build_offices(self, offices: list[MasterOffice]) -> None:
@@ -215,10 +234,10 @@ class MasterIndex:
             oi = len(self.offices)
             raw = canonical_legal(normalize_text(o.name))
             candidates: list[tuple[str, str]] = [(office_key(o.name), "name")]
-            # the facility part after the corporation, when the name is written in two parts
-            segments = [s for s in raw.split(" ") if s]
-            if len(segments) > 1:
-                candidates.append((office_key(" ".join(segments[1:])), "facility"))
+            # without the corporation's own name (社会福祉法人朝日会 朝日訪問介護事業所)
+            facility = _CORP_NAME_RE.sub("", raw)
+            if facility != raw:
+                candidates.append((office_key(facility), "facility"))
             if o.short_name:
                 candidates.append((office_key(o.short_name), "short"))
             candidates += [(office_key(a), "alias") for a in o.aliases]
@@ -240,9 +259,22 @@ class MasterIndex:
             g: math.log(1 + n_offices / len({self.office_keys[k].office for k in ks}))
             for g, ks in self.office_grams.items()
         }
-        for k in self.office_keys:
-            k.idf_total = sum(self.office_gram_idf.get(g, 0.0) for g in bigrams(k.key))
+        # bi-grams shared by many offices (事業, 業所, 訪問 …) say little and would make
+        # every look-up touch a large share of the list: they are not used for retrieval
+        stop_df = max(30, n_offices // 30)
+        self.office_stop_grams = frozenset(
+            g for g, ks in self.office_grams.items()
+            if len({self.office_keys[k].office for k in ks}) > stop_df
+        )
+        self.office_common_keys: list[int] = []
+        for ki, k in enumerate(self.office_keys):
+            grams = set(bigrams(k.key))  # distinct, as retrieval counts them
+            k.idf_total = sum(self.office_gram_idf.get(g, 0.0) for g in grams)
+            k.idf_rare = sum(self.office_gram_idf.get(g, 0.0) for g in grams
+                             if g not in self.office_stop_grams)
             k.generic = self._is_generic(k)
+            if k.idf_rare <= 0:
+                self.office_common_keys.append(ki)
 
     def _is_generic(self, k: OfficeKey) -> bool:
         """A key that would match everywhere: too short, only service words, or contained

@@ -34,10 +34,10 @@ from shared.resolution.text import DocText
 
 _SENDER = re.compile(
     r"(事業所名|作成事業所|事業者名|差出人|送信元|発信元|発行元|医療機関名|病院・?診療所名|"
-    r"機関名|作成者所属|事業所|FROM|From)\s*[:：]?\s*"
+    r"機関名|作成者所属|FROM|From)\s*[:：]?\s*"
 )
 _RECIPIENT = re.compile(
-    r"(宛先|宛|御中|担当居宅|居宅介護支援事業所\s|連携事業所|併用サービス|紹介先|送付先|"
+    r"(宛先|宛|御中|担当居宅|居宅介護支援事業所\s|連携事業所|連携先|併用サービス|紹介先|送付先|"
     r"ケアマネジャー|介護支援専門員|担当ケアマネ|情報提供先|提供先|利用中のサービス|様)"
 )
 _OFFICE_WORD = re.compile(
@@ -49,6 +49,7 @@ _DIGITS_ONLY = re.compile(r"\D")
 _FILE_FAX = re.compile(r"^(\d[\d\-]{8,14}\d)-")
 _HEADER_NUMBER = re.compile(r"(?:FROM|FAX|送信元)\s*[:：]?\s*([\d\-]{9,16})", re.IGNORECASE)
 
+MAX_ALIGNED = 40  # keys compared per mention: bounds the work whatever the master size
 W_SENDER = 1.0
 W_BLOCK = 0.95
 W_PLAIN = 0.7
@@ -101,14 +102,38 @@ def _block_lines(doc: DocText, numbers: set[str]) -> set[int]:
     return out
 
 
+_LETTERHEAD = re.compile(r"^(〒|TEL|FAX|電話|代表者|所長|管理者|施設長|院長|理事長)|[印㊞]$")
+
+
+def _letterhead_lines(doc: DocText) -> set[int]:
+    """Lines of a letterhead: just above an address/TEL/FAX line or a signatory, or
+    ending with a seal (印, ㊞). Who writes their address and seal is the sender."""
+    out: set[int] = set()
+    lines = doc.lines
+    for i, ln in enumerate(lines):
+        if ln.is_fax_header:
+            continue
+        t = ln.text.strip()
+        if re.search(r"[印㊞]$", t):
+            out.add(i)
+        if _LETTERHEAD.match(t):
+            for j in (i - 1, i - 2):
+                if j >= 0 and lines[j].page == ln.page and not _LETTERHEAD.match(lines[j].text):
+                    out.add(j)
+                    break
+    return out
+
+
 def _mentions(doc: DocText, file_name: str) -> list[_Mention]:
-    block = _block_lines(doc, _sender_numbers(doc, file_name))
+    block = _block_lines(doc, _sender_numbers(doc, file_name)) | _letterhead_lines(doc)
     out: list[_Mention] = []
     for i, ln in enumerate(doc.lines):
         if ln.is_fax_header:
             continue
         text = ln.text
         sender = _SENDER.search(text)
+        if sender and _RECIPIENT.search(text[: sender.start()]):
+            sender = None
         if sender:
             part = text[sender.end() :]
             out.append(_Mention(office_key(part), W_SENDER, i))
@@ -145,8 +170,15 @@ def _partial(key: str, text: str) -> float:
 
 
 def _match(m: _Mention, index: MasterIndex) -> dict[int, float]:
-    """Office → similarity for one mention (best over the office's keys)."""
-    grams = set(bigrams(m.key_text))
+    """Office → similarity for one mention (best over the office's keys).
+
+    The similarity is the mean of an alignment score (partial ratio: the key against its
+    best window of the value) and the share of the key's *rare* bi-grams found in the
+    value (IDF-weighted), so that sharing 訪問介護事業所 東口事業所 does not make
+    ケアリーフ and ホームケア清風 alike. Where one office's key lies inside another's
+    in the same value, the longer one is the office named (maximal munch)."""
+    all_grams = set(bigrams(m.key_text))
+    grams = all_grams - index.office_stop_grams
     cover: dict[int, float] = defaultdict(float)
     for g in grams:
         idf = index.office_gram_idf.get(g)
@@ -154,22 +186,44 @@ def _match(m: _Mention, index: MasterIndex) -> dict[int, float]:
             continue
         for ki in index.office_grams[g]:
             cover[ki] += idf
+    # most of the key's rare text found first; among equals, the most rare text found
+    ordered = sorted(
+        ((min(1.0, c / index.office_keys[ki].idf_rare), c, ki) for ki, c in cover.items()
+         if index.office_keys[ki].idf_rare > 0),
+        reverse=True,
+    )[:MAX_ALIGNED]
+    ranked = [(cov, ki) for cov, _c, ki in ordered]
+    ranked += [(1.0, ki) for ki in index.office_common_keys
+               if index.office_keys[ki].key in m.key_text]
     out: dict[int, float] = {}
-    for ki, c in cover.items():
+    spans: dict[int, tuple[int, int]] = {}
+    idf = index.office_gram_idf
+    for cov, ki in ranked:
         k = index.office_keys[ki]
-        if k.idf_total <= 0 or c / k.idf_total < 0.45:
+        if cov < 0.45:
             continue
+        # verified over all the key's bi-grams, the common ones included (訪問介護 vs 訪問看護)
+        key_grams = set(bigrams(k.key))
+        cov = sum(idf.get(g, 0.0) for g in key_grams & all_grams) / max(k.idf_total, 1e-9)
+        pos = m.key_text.find(k.key)
         if k.generic:
             # generic keys count only as the whole value
             sim = 1.0 if m.key_text == k.key else 0.0
+        elif pos >= 0:
+            sim = 1.0
         else:
-            sim = _partial(k.key, m.key_text)
-            # the rest of the value should not name a different service or branch:
-            # a key much shorter than the value is weaker evidence
-            if sim > 0.0 and len(m.key_text) > len(k.key) + 6:
-                sim *= 0.97
+            sim = 0.5 * _partial(k.key, m.key_text) + 0.5 * cov
+        if pos >= 0 and sim > 0:
+            span = (pos, pos + len(k.key))
+            if k.office not in spans or span[1] - span[0] > spans[k.office][1] - spans[k.office][0]:
+                spans[k.office] = span
         if sim > out.get(k.office, 0.0):
             out[k.office] = sim
+    for oi, (s0, e0) in spans.items():
+        for oj, (s1, e1) in spans.items():
+            if oj != oi and s1 <= s0 and e1 >= e0 and (e1 - s1) > (e0 - s0):
+                out[oi] *= 0.8
+                break
     return out
 
 
@@ -192,8 +246,12 @@ def resolve_office(doc: DocText, file_name: str, index: MasterIndex,
     """Score offices with evidence; confirm only a clear best; else suggest a new name."""
     best: dict[int, float] = defaultdict(float)
     support: dict[int, int] = defaultdict(int)
+    memo: dict[str, dict[int, float]] = {}
     for m in _mentions(doc, file_name):
-        for oi, sim in _match(m, index).items():
+        matched = memo.get(m.key_text)
+        if matched is None:
+            matched = memo[m.key_text] = _match(m, index)
+        for oi, sim in matched.items():
             e = _evidence(sim) * m.weight
             if e > 0.2:
                 support[oi] += 1

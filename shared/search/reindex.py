@@ -71,6 +71,8 @@ def reindex(db: firestore.Client, everything: bool = False,
                    and record.get("searchVersion") == SEARCH_VERSION
                    and record.get("tokenHash") == (entry.token_hash if entry else None)
                    and bool(record.get("indexed")) == (entry is not None))
+        if record is None:
+            verify = True  # postings may exist without a record: only a rebuild knows df
         if everything or not current:
             result = apply_index(db, snap.id, SourceVersion.of(snap.update_time, False),
                                  entry, force=True)

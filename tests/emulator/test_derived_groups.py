@@ -160,3 +160,17 @@ def test_check_command_repairs_drift(firestore_client: firestore.Client) -> None
     _write(firestore_client, "d3", None)
     assert _group(firestore_client, "customer", "山田太郎")["count"] == 2
     assert check_groups(firestore_client).drift == []
+
+
+def test_malformed_event_is_recorded_once_and_not_retried(
+    firestore_client: firestore.Client,
+) -> None:
+    good = cloudevents_http.firestore_written(firestore_client.project, "documents/x",
+                                              None, {"customerName": "山田 太郎"})
+    bad = HttpEvent({**good.headers, "ce-subject": "", "ce-id": "broken-1"}, b"\xff\x00garbage")
+    client = function_client("derived", "on_document_written")
+    assert post_event(client, bad).status_code == 200
+    assert post_event(client, bad).status_code == 200
+    errors = [d.to_dict() for d in firestore_client.collection("errors").stream()]
+    assert len(errors) == 1 and errors[0]["errorType"] == "システムエラー"
+    assert "broken-1" in errors[0]["errorDetails"]

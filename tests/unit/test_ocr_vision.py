@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from google.api_core.retry import Retry
 
 from shared.localcloud.samples import DOCUMENTS, image_pdf, render_page, to_png
 from shared.ocr.source import open_pages
 from shared.ocr.types import OcrRequest, QuotaOcrError, TransientOcrError
-from shared.ocr.vision import VisionEngine, make_vision_client, text_angle
+from shared.ocr.vision import DEFAULT_RPC_RETRY, VisionEngine, make_vision_client, text_angle
 from tests.fakes.vision_server import FakeVision, running_fake_vision
 
 
@@ -20,12 +21,13 @@ def fake() -> Iterator[tuple[str, FakeVision]]:
         yield served
 
 
-def _engine(endpoint: str) -> VisionEngine:
+def _engine(endpoint: str, rpc_retry: Retry | None = DEFAULT_RPC_RETRY) -> VisionEngine:
     def no_storage() -> object:
         raise AssertionError("the sync route must not touch Storage")
 
-    return VisionEngine(lambda: make_vision_client(endpoint), no_storage,  # type: ignore[arg-type]
-                        project="demo-care-docs", bucket="b", output_prefix="_pipeline/")
+    return VisionEngine(lambda: make_vision_client(endpoint), no_storage,
+                        project="demo-care-docs", bucket="b", output_prefix="_pipeline/",
+                        rpc_retry=rpc_retry)
 
 
 def _fax_pdf(pages: int) -> tuple[bytes, list[str]]:
@@ -97,8 +99,23 @@ def test_exhausted_quota_is_classified_as_quota(fake: tuple[str, FakeVision]) ->
 
 def test_unavailable_service_is_classified_as_transient(fake: tuple[str, FakeVision]) -> None:
     endpoint, state = fake
-    state.unavailable_before_success = 100
+    state.unavailable_before_success = 1
     data, _ = _fax_pdf(1)
     pages = open_pages(data, "application/pdf", 200)
     with pytest.raises(TransientOcrError):
-        _engine(endpoint).read(OcrRequest(pages, (0,)))
+        _engine(endpoint, rpc_retry=None).read(OcrRequest(pages, (0,)))
+
+
+def test_a_brief_outage_is_ridden_out_by_the_bounded_rpc_retry(
+    fake: tuple[str, FakeVision],
+) -> None:
+    endpoint, state = fake
+    state.unavailable_before_success = 2
+    data, texts = _fax_pdf(1)
+    state.register(data, texts)
+    pages = open_pages(data, "application/pdf", 200)
+    quick = Retry(initial=0.01, maximum=0.05, multiplier=2.0, timeout=5.0,
+                  predicate=DEFAULT_RPC_RETRY._predicate)
+    [result] = _engine(endpoint, rpc_retry=quick).read(OcrRequest(pages, (0,)))
+    assert result.text == texts[0]
+    assert state.unavailable_before_success == 0
