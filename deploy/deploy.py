@@ -63,6 +63,12 @@ def deploy_command(route: Route, target: Target, source: Path) -> list[str]:
     ]
     if route.trigger in ("storage", "pubsub", "firestore"):
         command.append("--retry")
+    elif route.trigger == "http":
+        # Browsers and Identity Platform call these; the function itself verifies the
+        # Firebase ID token (or the blocking-function JWT) and applies the roles.
+        command.append("--allow-unauthenticated")
+    elif route.trigger == "schedule":
+        command.append("--no-allow-unauthenticated")  # only Cloud Scheduler's OIDC identity
     if target.service_account:
         command.append(f"--service-account={target.service_account}")
     return command

@@ -24,7 +24,7 @@ class ResolutionConfig(BaseSettings):
     customer_confirm: float = Field(0.80, ge=0, le=1)
     customer_margin: float = Field(0.20, ge=0, le=1)
     customer_candidate_floor: float = Field(0.30, ge=0, le=1)
-    office_confirm: float = Field(0.75, ge=0, le=1)
+    office_confirm: float = Field(0.65, ge=0, le=1)
     office_margin: float = Field(0.15, ge=0, le=1)
     office_candidate_floor: float = Field(0.35, ge=0, le=1)
     doctype_floor: float = Field(0.45, ge=0, le=1)

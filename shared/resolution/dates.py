@@ -38,12 +38,13 @@ _UNIT_LOOKALIKES = {"曰": "日", "目": "日", "冃": "月", "円": "月"}
 _NOISE_MARKS = "。、,・゚ﾞ'′`丶"
 _DATE_CHAR = r"[\d年月日和成正治/.\-元]"
 _NOISE_IN_DATE = re.compile(
-    rf"(?<={_DATE_CHAR})[\s{_NOISE_MARKS}]+(?={_DATE_CHAR})"
+    rf"(?<={_DATE_CHAR})[\s{_NOISE_MARKS}]+(?={_DATE_CHAR}|[SOolIB|](?=[\d年月日]))"
 )
 # one stray character (not a digit, separator, unit or look-alike) between date characters
 _STRAY_IN_DATE = re.compile(
     r"(?<=[\d年月/.\-])[^\w\s/.\-~:()]|(?<=[\d年月/.\-])[ぁ-ゖァ-ヺ冫亅丶](?=[\d年月日/.\-])"
     r"|(?<=[年月/.\-])[ー一](?=\d)"
+    r"|(?<=[年月])[~_`\-](?=\d)|(?<=\d)[~_`\-](?=[年月日])"
 )
 
 _S = r"\s*"
@@ -119,7 +120,7 @@ def date_view(text: str) -> str:
             continue
         near_digit = prev.isdigit() or nxt.isdigit()
         between_units = prev in _SEP and nxt in _SEP
-        prev_ok = (prev.isdigit() or prev in _SEP or prev in "RHSTM"
+        prev_ok = (prev.isdigit() or prev in _SEP or prev in "RHSTM和成"
                    or (prev == " " and nxt.isdigit()))
         nxt_ok = nxt.isdigit() or nxt in _SEP or (prev.isdigit() and (nxt in " ~)" or not nxt))
         if (near_digit or between_units) and prev_ok and nxt_ok:
@@ -178,7 +179,7 @@ class MarkerHit:
         return self.rank < 2
 
 
-_GAP = r"[\s" + re.escape(_NOISE_MARKS) + r"]*"
+_GAP = r"[\s" + re.escape(_NOISE_MARKS + "-~_`") + r"]*"
 _KANJI = re.compile(r"[一-龥々]")
 
 
@@ -302,6 +303,8 @@ def document_date(doc: DocText, marker: str) -> tuple[date | None, float]:
             saw_blank = True
             continue
         if dm.value is None or not _plausible(dm.value):
+            if hit.rank == 2:
+                continue  # a damaged label may be another word (発生場所 for 発生日)
             return None, 0.3
         if dm.kind == "month" and not _month_ok(marker):
             return None, 0.3  # a month where a day is expected: a digit was lost

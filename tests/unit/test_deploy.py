@@ -24,6 +24,9 @@ def test_every_event_route_deploys_with_its_trigger_and_retry(tmp_path: Path) ->
             assert "--trigger-location=asia-northeast1" in joined and "--retry" in command
         if route.trigger == "http":
             assert "--trigger-http" in command and "--retry" not in command
+            assert "--allow-unauthenticated" in command
+        if route.trigger == "schedule":
+            assert "--no-allow-unauthenticated" in command
 
 
 def test_staged_source_has_main_shared_and_requirements_without_dev_tooling(
