@@ -197,14 +197,14 @@ def _match(m: _Mention, index: MasterIndex) -> dict[int, float]:
                if index.office_keys[ki].key in m.key_text]
     out: dict[int, float] = {}
     spans: dict[int, tuple[int, int]] = {}
-    idf = index.office_gram_idf
+    gram_idf = index.office_gram_idf
     for cov, ki in ranked:
         k = index.office_keys[ki]
         if cov < 0.45:
             continue
         # verified over all the key's bi-grams, the common ones included (訪問介護 vs 訪問看護)
         key_grams = set(bigrams(k.key))
-        cov = sum(idf.get(g, 0.0) for g in key_grams & all_grams) / max(k.idf_total, 1e-9)
+        cov = sum(gram_idf.get(g, 0.0) for g in key_grams & all_grams) / max(k.idf_total, 1e-9)
         pos = m.key_text.find(k.key)
         if k.generic:
             # generic keys count only as the whole value

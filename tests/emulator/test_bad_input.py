@@ -150,6 +150,7 @@ def test_three_hundred_page_pdf_keeps_the_list_document_small(driver: PipelineDr
     pdf = FPDF()
     pdf.add_font("jp", "", str(font_path()))
     pdf.set_font("jp", size=10)
+    pdf.set_auto_page_break(False)
     line = "サービス提供票　利用者氏名　佐藤 花子 様　単位数合計 3,420単位　"
     for page in range(300):
         pdf.add_page()
