@@ -27,11 +27,6 @@ from shared.pipeline.settings import get_pipeline_settings
 
 
 @lru_cache(maxsize=1)
-def _masters() -> CachedMasters:
-    return CachedMasters(get_pipeline_settings().masters_cache_seconds)
-
-
-@lru_cache(maxsize=1)
 def processing_deps() -> ProcessingDeps:
     """One set of clients and one engine per instance (reused across invocations)."""
     settings = get_settings()
@@ -41,7 +36,7 @@ def processing_deps() -> ProcessingDeps:
         db=db,
         storage_client=storage.Client(project=settings.project),
         engine=select_engine(settings, pipeline),
-        resolver=make_resolver(db, _masters()),
+        resolver=make_resolver(db, CachedMasters(pipeline.masters_cache_seconds)),
         pipeline=pipeline,
         max_ocr_pages=max_ocr_pages(settings, pipeline),
         bucket=settings.documents_bucket,

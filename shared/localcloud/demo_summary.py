@@ -34,7 +34,7 @@ def summary_lines(db: firestore.Client, uploaded: list[tuple[SampleFile, dict[st
     """One block per sample: status, engine, pages, type, customer, office, date,
     confirmed, and whether it matches what a person would file it under."""
     lines: list[str] = []
-    right = scans = scans_right = 0
+    right = judged = scans = scans_right = 0
     for sample, resource in uploaded:
         doc_id = document_id_for(StorageObject.model_validate(resource))
         snap = db.collection("documents").document(doc_id).get()
@@ -63,6 +63,7 @@ def summary_lines(db: firestore.Client, uploaded: list[tuple[SampleFile, dict[st
                      f"date {got['fileDate']} | {_confirmed(doc)}")
         if sample.expected is not None and not doc.get("duplicateOf"):
             ok = got == sample.expected
+            judged += 1
             right += ok
             scans += sample.scan_like
             scans_right += sample.scan_like and ok
@@ -70,6 +71,6 @@ def summary_lines(db: firestore.Client, uploaded: list[tuple[SampleFile, dict[st
                 wrong = {k: f"{got[k]} ≠ {v}" for k, v in sample.expected.items() if got[k] != v}
                 lines.append(f"    expected differs: {wrong}")
     lines.append(f"\nall four fields right (type, customer, office, date): {right} of "
-                 f"{sum(1 for s, _ in uploaded if s.expected)} care documents "
+                 f"{judged} care documents (copies linked as duplicates not counted) "
                  f"(scan-like: {scans_right} of {scans})")
     return lines

@@ -16,7 +16,6 @@ import random
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -172,11 +171,11 @@ def scanify(image: Image.Image, rng: random.Random, *, skew: float, noise: float
     90/180/270 degrees counter-clockwise (how it lay on the scanner)."""
     out = image.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
     if noise > 0:
-        # Gaussian noise thresholded so that a ``noise`` fraction of pixels turn black.
-        sigma = 40.0
-        cutoff = 128 + NormalDist().inv_cdf(1 - noise) * sigma
-        speckles = Image.effect_noise(out.size, sigma)
-        out.paste(0, mask=speckles.point(lambda v: 255 if v > cutoff else 0))
+        # Uniform noise from the seeded ``rng`` (samples are the same on every run),
+        # thresholded so that a ``noise`` fraction of pixels turn black.
+        cutoff = 256 * (1 - noise)
+        speckles = Image.frombytes("L", out.size, rng.randbytes(out.width * out.height))
+        out.paste(0, mask=speckles.point(lambda v: 255 if v >= cutoff else 0))
     out = out.filter(ImageFilter.GaussianBlur(0.5))
     if turn:
         out = out.rotate(turn, expand=True, fillcolor=255)

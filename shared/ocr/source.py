@@ -21,7 +21,8 @@ from PIL import Image, ImageFile, ImageOps
 from shared.ocr.types import UnreadableFileError
 
 PDFIUM_LOCK = threading.RLock()
-_EMPTY_PAGE_TREE = re.compile(rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
+_EMPTY_PAGE_TREE = re.compile(
+    rb"/Type\s*/Pages\b[^>]*/Count\s+0\b|/Count\s+0\b[^>]*/Type\s*/Pages\b")
 
 
 def _load_failure_reason(data: bytes, exc: Exception) -> str:

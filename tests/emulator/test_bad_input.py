@@ -138,7 +138,7 @@ def test_name_with_control_characters(firestore_client: firestore.Client) -> Non
         "bucket": "demo-care-docs-files", "name": name, "generation": "1700000000000001",
         "size": "2048", "contentType": "application/pdf", "md5Hash": "1B2M2Y8AsgTpgAmY7PhCfg=="})
     outcome = register_object(firestore_client, obj, get_settings(),
-                              OneObject())  # type: ignore[arg-type]
+                              OneObject())
     doc = firestore_client.collection("documents").document(outcome.document_id).get().to_dict()
     assert doc is not None and doc["status"] == "pending"
     assert doc["fileName"] == "訪問看護 報告書 山田 [31m.pdf" and doc["fileId"] == name

@@ -63,3 +63,19 @@ def test_storage_md5_is_recorded_as_hex() -> None:
     assert md5_hex("1B2M2Y8AsgTpgAmY7PhCfg==") == "d41d8cd98f00b204e9800998ecf8427e"
     assert md5_hex(None) is None
     assert md5_hex("not base64!") is None
+
+
+def test_heic_photo_is_recognised_and_opened() -> None:
+    import io
+
+    from PIL import Image
+
+    from shared.ocr.source import _register_heif, open_pages
+
+    _register_heif()
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), "white").save(buf, "HEIF")
+    data = buf.getvalue()
+    assert sniff(data[:64]).mime_type == "image/heic"
+    pages = open_pages(data, "image/heic", 200)
+    assert pages.page_count == 1 and pages.render(0, 200, 12).size == (320, 240)
