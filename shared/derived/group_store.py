@@ -6,7 +6,14 @@ version changes nothing; a newer one moves the document between groups by the
 difference, so counts are exact at rest whatever order and however often events arrive.
 When the document leaving a group was among its ``latestDocs``, the next newest is read
 from the contributions with a bounded query (``keys.<type> ==``, ``at`` descending,
-limit 4) inside the same transaction.
+limit 4).
+
+Locking: the group documents are read (and so locked) in one sorted order, and the refill
+query reads committed contributions *without* taking locks. Taking them deadlocked under
+concurrent ingest (T1 holds its record and group G and queries T2's record; T2 holds its
+record and waits for G). The unlocked read is still consistent: any other transaction
+that moves a document into or out of G must lock G, which this one holds, so it has
+either committed before G was read here or cannot commit before this one does.
 """
 
 from __future__ import annotations
@@ -68,8 +75,11 @@ def apply_contribution(db: firestore.Client, doc_id: str, version: SourceVersion
         old = (Contribution.from_record(doc_id, record)
                if record is not None and not record.get("deleted") else None)
         deltas = group_deltas(doc_id, old, new)
-        refs = [(d, db.collection(GROUPS_COLLECTION).document(
-            group_doc_id(d.group_type, d.group_key))) for d in deltas]
+        refs = sorted(
+            ((d, db.collection(GROUPS_COLLECTION).document(
+                group_doc_id(d.group_type, d.group_key))) for d in deltas),
+            key=lambda pair: pair[1].id,
+        )
         current: dict[str, dict[str, Any] | None] = {}
         if refs:
             for group_snap in tx.get_all([ref for _, ref in refs]):
@@ -82,7 +92,7 @@ def apply_contribution(db: firestore.Client, doc_id: str, version: SourceVersion
                                          current.get(ref.id))
             state, needs_refill = apply_delta(before, doc_id, delta)
             if needs_refill:
-                state = with_refill(state, doc_id, delta, _rest_top(db, tx, delta))
+                state = with_refill(state, doc_id, delta, _rest_top(db, delta))
             planned.append((ref, before, state))
         touched: list[str] = []
         for ref, before, state in planned:
@@ -110,10 +120,9 @@ def apply_contribution(db: firestore.Client, doc_id: str, version: SourceVersion
     return result
 
 
-def _rest_top(db: firestore.Client, tx: firestore.Transaction,
-              delta: GroupDelta) -> list[dict[str, Any]]:
+def _rest_top(db: firestore.Client, delta: GroupDelta) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
-    for snap in tx.get(refill_query(db, delta.group_type, delta.group_key)):
+    for snap in refill_query(db, delta.group_type, delta.group_key).stream():
         entries.append(
             Contribution.from_record(snap.id, snap.to_dict() or {}).entry(delta.group_type))
     return entries
