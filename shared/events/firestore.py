@@ -11,10 +11,10 @@ maps come out exactly as ``DocumentSnapshot.to_dict()`` would give them.
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 import proto
 from cloudevents.http import CloudEvent

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from shared.events.firestore import DocumentEventData, encode_document
 from shared.events.storage import FINALIZED
