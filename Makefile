@@ -37,8 +37,12 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# Benchmarks print figures (the resolution one needs the team kit beside the repo).
 bench: setup
 	$(PY) -m benchmarks.localcloud_startup
+	$(PY) -m benchmarks.pipeline_bench
+	$(PY) -m benchmarks.derived_bench
+	$(PY) -m benchmarks.resolution_bench ../shared/bench/resolution
 
 clean:
 	rm -rf $(VENV) .localcloud .pytest_cache .mypy_cache .ruff_cache

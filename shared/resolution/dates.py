@@ -29,8 +29,9 @@ _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "�
                  "七": 7, "八": 8, "九": 9}
 _KANJI_NUM = re.compile(r"[〇零一二三四五六七八九十]+(?=\s*[年月日])|元(?=\s*年)")
 # OCR letters for digits, replaced only between digits and date separators.
-_DIGIT_LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1",
-                     "i": "1", "!": "1", "Z": "2", "B": "8", "b": "6", "g": "9", "q": "9"}
+_DIGIT_LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1",
+                     "|": "1", "丨": "1", "i": "1", "!": "1", "Z": "2", "S": "5", "B": "8",
+                     "b": "6", "g": "9", "q": "9"}
 _SEP = set("/.-年月日")
 # look-alikes of the date units, read as the unit only where digits surround them
 _UNIT_LOOKALIKES = {"曰": "日", "目": "日", "冃": "月", "円": "月"}
@@ -101,12 +102,7 @@ def _kanji_number(s: str) -> int:
     return int("".join(str(_KANJI_DIGITS[c]) for c in s))
 
 
-def date_view(text: str) -> str:
-    """Text with kanji numerals before 年月日 in digits, 元年 as 1年, and OCR letters
-    between digits read as digits (2O24/l/5 → 2024/1/5). Same length is not kept."""
-    text = _NOISE_IN_DATE.sub("", text)
-    text = _STRAY_IN_DATE.sub("", text)
-    text = _KANJI_NUM.sub(lambda m: str(_kanji_number(m.group(0))), text)
+def _lookalikes(text: str) -> str:
     chars = list(text)
     for i, ch in enumerate(chars):
         prev = chars[i - 1] if i > 0 else ""
@@ -118,14 +114,32 @@ def date_view(text: str) -> str:
         rep = _DIGIT_LOOKALIKES.get(ch)
         if rep is None:
             continue
+        if ch == "S" and not (prev.isdigit() or prev in "年月和成/.-"):
+            continue  # S23.1.19 is 昭和, not a 5
         near_digit = prev.isdigit() or nxt.isdigit()
         between_units = prev in _SEP and nxt in _SEP
         prev_ok = (prev.isdigit() or prev in _SEP or prev in "RHSTM和成"
-                   or (prev == " " and nxt.isdigit()))
-        nxt_ok = nxt.isdigit() or nxt in _SEP or (prev.isdigit() and (nxt in " ~)" or not nxt))
+                   or (prev == " " and (nxt.isdigit() or nxt in "年月日")))
+        nxt_ok = (nxt.isdigit() or nxt in _SEP
+                  or ((prev.isdigit() or prev in "/.-") and (nxt in " ~)" or not nxt)))
+        if prev == " " and nxt in "年月日":
+            near_digit = True  # 令和 S年: the year's only digit
         if (near_digit or between_units) and prev_ok and nxt_ok:
             chars[i] = rep
     return "".join(chars)
+
+
+def date_view(text: str) -> str:
+    """Text with kanji numerals before 年月日 in digits, 元年 as 1年, and OCR letters
+    between digits read as digits (2O24/l/5 → 2024/1/5). Same length is not kept.
+
+    Look-alikes are read before stray marks are dropped: a ``|`` next to a digit is far
+    more often a lost ``1`` than noise (令和6年|1月 is November, not January)."""
+    text = _lookalikes(text)
+    text = _NOISE_IN_DATE.sub("", text)
+    text = _STRAY_IN_DATE.sub("", text)
+    text = _KANJI_NUM.sub(lambda m: str(_kanji_number(m.group(0))), text)
+    return _lookalikes(text)
 
 
 def _make(y: int, m: int, d: int) -> date | None:
