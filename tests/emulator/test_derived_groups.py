@@ -12,31 +12,20 @@ from shared.derived.group_ids import group_doc_id
 from shared.derived.group_store import CONTRIBUTIONS
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
-from tests.functions_client import function_client, post_event
+from tests.functions_client import deliver, function_client, post_event, written_event
 
 
 def _write(db: firestore.Client, doc_id: str, data: dict[str, Any] | None,
            deliver: bool = True) -> HttpEvent:
     ref = db.collection("documents").document(doc_id)
-    before = ref.get()
-    if data is None:
-        ref.delete()
-    else:
-        ref.set(data)
-    after = ref.get()
-    event = cloudevents_http.firestore_written(
-        db.project, f"documents/{doc_id}",
-        before.to_dict() if before.exists else None, after.to_dict() if after.exists else None,
-        before_times=(before.create_time, before.update_time),
-        after_times=(after.create_time, after.update_time),
-    )
+    event = written_event(ref, ref.delete if data is None else lambda: ref.set(data))
     if deliver:
         _deliver(event)
     return event
 
 
 def _deliver(event: HttpEvent) -> None:
-    assert post_event(function_client("derived", "on_document_written"), event).status_code == 200
+    deliver("derived", "on_document_written", event)
 
 
 def _doc(customer: str, day: int, **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from google.cloud import firestore
 from shared.derived.check_groups import check_groups
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
-from tests.functions_client import function_client, post_event
+from tests.functions_client import deliver, written_event
 
 OCR = ("サービス提供票\n利用者氏名 山田 太郎 様\n居宅介護支援事業所 ケアサポートみどり\n"
        "令和6年5月1日\n")
@@ -22,21 +22,11 @@ def _items(db: firestore.Client, kind: str) -> firestore.CollectionReference:
 
 def _written(db: firestore.Client, ref: firestore.DocumentReference,
              write: Any) -> HttpEvent:
-    before = ref.get()
-    write()
-    after = ref.get()
-    path = ref.path
-    return cloudevents_http.firestore_written(
-        db.project, path, before.to_dict() if before.exists else None,
-        after.to_dict() if after.exists else None,
-        before_times=(before.create_time, before.update_time),
-        after_times=(after.create_time, after.update_time))
+    return written_event(ref, write)
 
 
 def _deliver(function: str, target: str, *events: HttpEvent) -> None:
-    client = function_client(function, target)
-    for event in events:
-        assert post_event(client, event).status_code == 200
+    deliver(function, target, *events)
 
 
 def _sync_documents(db: firestore.Client) -> None:

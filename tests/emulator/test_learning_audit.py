@@ -11,7 +11,7 @@ from google.cloud import firestore
 
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
-from tests.functions_client import function_client, post_event
+from tests.functions_client import deliver, written_event
 
 NOW = datetime(2024, 5, 10, 9, tzinfo=UTC)
 
@@ -27,19 +27,11 @@ def _aliases(db: firestore.Client, kind: str, mid: str) -> list[str]:
 
 def _change(db: firestore.Client, doc_id: str, update: dict[str, Any]) -> HttpEvent:
     ref = db.collection("documents").document(doc_id)
-    before = ref.get()
-    ref.update(update)
-    after = ref.get()
-    return cloudevents_http.firestore_written(
-        db.project, f"documents/{doc_id}", before.to_dict(), after.to_dict(),
-        before_times=(before.create_time, before.update_time),
-        after_times=(after.create_time, after.update_time))
+    return written_event(ref, lambda: ref.update(update))
 
 
 def _deliver(*events: HttpEvent) -> None:
-    client = function_client("derived", "on_document_written")
-    for event in events:
-        assert post_event(client, event).status_code == 200
+    deliver("derived", "on_document_written", *events)
 
 
 def _logs(db: firestore.Client, collection: str) -> list[dict[str, Any]]:

@@ -8,28 +8,15 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
-from shared.localcloud import cloudevents_http
 from shared.search.query import STATS, InvalidCursorError, SearchRequest, search
-from tests.functions_client import function_client, post_event
+from tests.functions_client import deliver, written_event
 
 
 def _write(db: firestore.Client, doc_id: str, data: dict[str, Any] | None) -> None:
     """Write (or delete, with ``None``) and deliver the event the write causes."""
     ref = db.collection("documents").document(doc_id)
-    before = ref.get()
-    if data is None:
-        ref.delete()
-    else:
-        ref.set(data)
-    after = ref.get()
-    event = cloudevents_http.firestore_written(
-        db.project, f"documents/{doc_id}",
-        before.to_dict() if before.exists else None, after.to_dict() if after.exists else None,
-        before_times=(before.create_time, before.update_time),
-        after_times=(after.create_time, after.update_time),
-    )
-    client = function_client("derived", "on_document_written")
-    assert post_event(client, event).status_code == 200
+    event = written_event(ref, ref.delete if data is None else lambda: ref.set(data))
+    deliver("derived", "on_document_written", event)
 
 
 def _doc(customer: str, office: str, doc_type: str, day: date, **extra: Any) -> dict[str, Any]:
