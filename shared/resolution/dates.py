@@ -8,6 +8,14 @@ for first, and a date is read from right after it. Formats: Western (2024年5月
 full-width and kanji numerals (令和六年五月一日), and months (2024年5月分 → the 1st).
 Impossible dates (2月30日) are rejected, and a blank form field (年　月　日) means no date:
 guessing a day is worse than leaving it empty.
+
+OCR damage is read, not guessed: digit look-alikes (O/〇→0, l/I/|/丨→1, S→5, B→8) and
+unit look-alikes (曰→日) where digits surround them, labels matched with their OCR
+look-alikes (作成曰 is 作成日). When the field under the label cannot be read strictly, it
+is read loosely (one unit misread, the year short, long or glued to the month, a day
+without its 日) and its year is taken from the rest of the document
+(:mod:`shared.resolution.date_context`): the working dates' centre, or the previous and
+next dates as bounds. A day or month that is lost is never filled in.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from shared.normalize import CONFUSABLES
+from shared.resolution.date_context import DateContext, choose, date_context, years_like
 from shared.resolution.text import DocText, Line
 
 ERA_BASE = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867,
@@ -39,8 +49,8 @@ _UNIT_LOOKALIKES = {"曰": "日", "目": "日", "冃": "月", "円": "月"}
 _NOISE_MARKS = "。、,・゚ﾞ'′`丶"
 _DATE_CHAR = r"[\d年月日和成正治/.\-元]"
 _NOISE_IN_DATE = re.compile(
-    rf"(?<={_DATE_CHAR})[\s{_NOISE_MARKS}]+(?={_DATE_CHAR}|[SOolIB|](?=[\d年月日]))"
-)
+    rf"(?<={_DATE_CHAR})[\s{_NOISE_MARKS}]+(?!\d{{1,2}}:)(?={_DATE_CHAR}|[SOolIB|](?=[\d年月日]))"
+)  # never glue a time to a date (2024/09/18 08:08 is not 2024/09/1808:08)
 # one stray character (not a digit, separator, unit or look-alike) between date characters
 _STRAY_IN_DATE = re.compile(
     r"(?<=[\d年月/.\-])[^\w\s/.\-~:()]|(?<=[\d年月/.\-])[ぁ-ゖァ-ヺ冫亅丶](?=[\d年月日/.\-])"
@@ -120,7 +130,7 @@ def _lookalikes(text: str) -> str:
         between_units = prev in _SEP and nxt in _SEP
         prev_ok = (prev.isdigit() or prev in _SEP or prev in "RHSTM和成"
                    or (prev == " " and (nxt.isdigit() or nxt in "年月日")))
-        nxt_ok = (nxt.isdigit() or nxt in _SEP
+        nxt_ok = (nxt.isdigit() or nxt in _SEP or nxt in _UNIT_LOOKALIKES
                   or ((prev.isdigit() or prev in "/.-") and (nxt in " ~)" or not nxt)))
         if prev == " " and nxt in "年月日":
             near_digit = True  # 令和 S年: the year's only digit
@@ -129,13 +139,26 @@ def _lookalikes(text: str) -> str:
     return "".join(chars)
 
 
+_LOOKALIKE_RUN = re.compile(
+    r"(?<![A-Za-z])(?!S\d)[0-9OoDQlI|丨i!ZSBbgq]{3,}(?![A-Za-z])"
+    r"|(?<=[和成])[lIi|丨SOo](?=\s?年)"
+)
+
+
+def _digit_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    if len(run) > 1 and sum(ch.isdigit() for ch in run) < 2:
+        return run  # a word, not a number with a misread digit
+    return "".join(_DIGIT_LOOKALIKES.get(ch, ch) for ch in run)
+
+
 def date_view(text: str) -> str:
     """Text with kanji numerals before 年月日 in digits, 元年 as 1年, and OCR letters
     between digits read as digits (2O24/l/5 → 2024/1/5). Same length is not kept.
 
     Look-alikes are read before stray marks are dropped: a ``|`` next to a digit is far
     more often a lost ``1`` than noise (令和6年|1月 is November, not January)."""
-    text = _lookalikes(text)
+    text = _lookalikes(_LOOKALIKE_RUN.sub(_digit_run, text))
     text = _NOISE_IN_DATE.sub("", text)
     text = _STRAY_IN_DATE.sub("", text)
     text = _KANJI_NUM.sub(lambda m: str(_kanji_number(m.group(0))), text)
@@ -197,8 +220,23 @@ _GAP = r"[\s" + re.escape(_NOISE_MARKS + "-~_`") + r"]*"
 _KANJI = re.compile(r"[一-龥々]")
 
 
+# date-label characters OCR swaps for look-alikes (作成曰, 提供冃), besides CONFUSABLES
+_LABEL_LOOKALIKES = ("日曰目", "月冃円", "年午")
+
+
+def _char_class(c: str) -> str:
+    """A character of a label as a regex class of itself and its OCR look-alikes."""
+    alike = {c}
+    for group in (*CONFUSABLES, *_LABEL_LOOKALIKES):
+        if c in group:
+            alike.update(ch for ch in group if not ch.isascii() or not ch.isalnum())
+    if len(alike) == 1:
+        return re.escape(c)
+    return "[" + "".join(re.escape(ch) for ch in sorted(alike)) + "]"
+
+
 def _marker_regex(marker: str) -> re.Pattern[str]:
-    return re.compile(_GAP.join(re.escape(c) for c in marker))
+    return re.compile(_GAP.join(_char_class(c) for c in marker))
 
 
 def _before(text: str, start: int) -> str:
@@ -241,8 +279,8 @@ def find_markers(doc: DocText, marker: str) -> list[MarkerHit]:
         for k in range(len(marker)):
             variants.append(_marker_regex(marker[:k] + marker[k + 1 :]))  # one lost
             variants.append(re.compile(
-                _GAP.join([*(re.escape(c) for c in marker[:k]), "[^\\s\\d]",
-                           *(re.escape(c) for c in marker[k + 1 :])])))  # one changed
+                _GAP.join([*(_char_class(c) for c in marker[:k]), "[^\\s\\d]",
+                           *(_char_class(c) for c in marker[k + 1 :])])))  # one changed
         for i, ln in enumerate(doc.lines):
             for v in variants:
                 vm = v.search(ln.text)
@@ -297,6 +335,108 @@ def _plausible(d: date) -> bool:
     return 1989 <= d.year <= 2099
 
 
+_LOOSE_ERA = re.compile(r"^(?:(?P<era>令和|平成|令|平|和|成)|(?P<el>[RH])(?=\s*\d))")
+_LOOSE_TOKEN = re.compile(r"\d+|[^\d\s]")
+_NUM_SEP = "/.-"
+
+
+def _field_text(doc: DocText, hit: MarkerHit) -> str:
+    """What stands in the marker's field: the rest of its line up to a range's ``~``, or
+    the next line when the label stands alone (a damaged label's last character aside)."""
+    rest = doc.lines[hit.line].text[hit.end :]
+    if len(re.sub(r"[\s:：" + re.escape(_NOISE_MARKS) + r"]", "", rest)) <= 1 and (
+        hit.line + 1 < len(doc.lines)
+    ):
+        rest = doc.lines[hit.line + 1].text
+    view = date_view(rest).split("~")[0]
+    # up to two leading characters that are not date text (:, the rest of a damaged label)
+    view = re.sub(r"^[\s:：]*(?:[^\d\s令平和成RH][\s:：]*){0,2}", "", view)
+    return view[:24]
+
+
+def _year_candidates(era: str | None, digits: str) -> list[int]:
+    if era is not None:
+        base = ERA_BASE.get(era, ERA_BASE["令和" if era[0] in "令和R" else "平成"])
+        if digits and len(digits) <= 2 and int(digits) >= 1:
+            return [base + int(digits)]
+        last = 2099 - base if base == ERA_BASE["令和"] else 31
+        return [base + k for k in range(1, last + 1)]
+    return years_like(digits)
+
+
+def _readings(field: str, month_only: bool) -> list[tuple[str | None, str, int, int]]:
+    """(era, year digits, month, day) readings of a damaged field: one unit may be any
+    other character (令和5年12士分, 8日28日), the year may be short or long (202年,
+    20214/5/7) or glued to the month with its 年 lost (0257月13日), and a day may end the
+    field without its 日. Two damaged units are too many: no reading."""
+    m = _LOOSE_ERA.match(field)
+    era: str | None = None
+    if m:
+        era = m.group("era") or ERA_LETTER[m.group("el")]
+        field = re.sub(r"^[^\d年]?(?=\d)", "", field[m.end() :])  # 令和冫4年: one stray
+    toks = _LOOSE_TOKEN.findall(field)[:8]
+    out: list[tuple[str | None, str, int, int]] = []
+
+    def tok(i: int) -> str:
+        return toks[i] if i < len(toks) else ""
+
+    def num(i: int, width: int = 2) -> bool:
+        return tok(i).isdigit() and len(tok(i)) <= width
+
+    def damage(i: int, unit: str, optional: bool = False) -> int | None:
+        """0: the unit (or a numeric separator), 1: another character, None: a digit."""
+        t = tok(i)
+        if not t:
+            return 0 if optional else None
+        if t.isdigit():
+            return None
+        return 0 if t == unit or t in _NUM_SEP or (optional and t == "(") else 1
+
+    def add(digits: str, month: int, day: int, *marks: int | None) -> None:
+        if all(d is not None for d in marks) and sum(d or 0 for d in marks) <= 1:
+            out.append((era, digits, month, day))
+
+    if month_only:
+        if num(0, 5) and num(2):
+            add(toks[0], int(toks[2]), 1, damage(1, "年"), damage(3, "月", optional=True))
+        if num(1):
+            add("", int(toks[1]), 1, damage(0, "年"), damage(2, "月", optional=True))
+        run = tok(0)
+        if run.isdigit() and 3 <= len(run) <= 7:  # 年 lost: 20227月分
+            for k in (1, 2):
+                add(run[:-k], int(run[-k:]), 1, damage(1, "月"))
+        return out
+    if num(0, 5) and num(2) and num(4):
+        add(toks[0], int(toks[2]), int(toks[4]),
+            damage(1, "年"), damage(3, "月"), damage(5, "日", optional=True))
+    if num(1) and num(3):  # the year lost: 令和年10月25日
+        add("", int(toks[1]), int(toks[3]),
+            damage(0, "年"), damage(2, "月"), damage(4, "日", optional=True))
+    run = tok(0)
+    if run.isdigit() and 3 <= len(run) <= 7 and num(2) and tok(1) not in _NUM_SEP:
+        for k in (1, 2):  # 年 lost, the year glued to the month: 0257月13日
+            add(run[:-k], int(run[-k:]), int(toks[2]),
+                damage(1, "月"), damage(3, "日", optional=True))
+    return out
+
+
+def _loose_date(doc: DocText, hit: MarkerHit, marker: str, ctx: DateContext) -> date | None:
+    """A damaged field read with the document's other dates as evidence for its year:
+    of every reading's candidate dates, the one nearest the working dates' centre."""
+    field = _field_text(doc, hit)
+    if not re.search(r"\d", field):
+        return None
+    candidates: list[date] = []
+    for era, digits, month, day in _readings(field, _month_ok(marker)):
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        for y in _year_candidates(era, digits):
+            d = _make(y, month, day)
+            if d is not None:
+                candidates.append(d)
+    return choose(candidates, ctx)
+
+
 def document_date(doc: DocText, marker: str) -> tuple[date | None, float]:
     """The document's date under its marker, and a confidence in [0, 1].
 
@@ -309,20 +449,29 @@ def document_date(doc: DocText, marker: str) -> tuple[date | None, float]:
     if not hits:
         return None, 0.2
     saw_blank = False
+    context: list[DateContext] = []
+
+    def around() -> DateContext:  # computed once, only when a field is damaged
+        if not context:
+            context.append(date_context(doc, skip_line=hits[0].line))
+        return context[0]
+
     for hit in hits:
         dm = date_after(doc, hit)
-        if dm is None:
-            continue
-        if dm.kind == "blank":
+        if dm is not None and dm.kind == "blank":
             saw_blank = True
             continue
-        if dm.value is None or not _plausible(dm.value):
-            if hit.rank == 2:
-                continue  # a damaged label may be another word (発生場所 for 発生日)
-            return None, 0.3
-        if dm.kind == "month" and not _month_ok(marker):
-            return None, 0.3  # a month where a day is expected: a digit was lost
-        return dm.value, (0.95 if hit.rank == 0 else 0.75)
+        if (dm is not None and dm.value is not None and _plausible(dm.value)
+                and (dm.kind != "month" or _month_ok(marker))):
+            return dm.value, (0.95 if hit.rank == 0 else 0.75)
+        # nothing readable, or a digit or unit lost: read the field loosely, the year
+        # from the document's other dates
+        loose = _loose_date(doc, hit, marker, around())
+        if loose is not None:
+            return loose, 0.6
+        if dm is None or hit.rank == 2:
+            continue  # a damaged label may be another word (発生場所 for 発生日)
+        return None, 0.3
     return None, 0.8 if saw_blank else 0.3
 
 

@@ -101,3 +101,77 @@ def test_damaged_date_under_the_marker_is_not_replaced_by_another() -> None:
 def test_damaged_marker_is_still_found() -> None:
     doc = prepare("前回計画作成日:令和6年3月30日\n作成曰 令和6年7月8日\n")
     assert document_date(doc, "作成日")[0] == date(2024, 7, 8)
+
+
+def test_pipe_next_to_a_digit_is_a_one_not_noise() -> None:
+    # 令和6年|1月: the | is a misread 1 (November), not a stray mark (January)
+    doc = prepare("居宅サービス計画書（1）\n作成年月日　令和6年|1月２０日\n")
+    assert document_date(doc, "作成年月日")[0] == date(2024, 11, 20)
+
+
+def test_s_and_b_misread_digits_in_a_date() -> None:
+    assert _first("作成日 202S年5月2B日") == date(2025, 5, 28)
+    assert _first("記載日 令和S年3月22日") == date(2023, 3, 22)
+    # 昭和 S stays an era letter
+    assert _first("生年月日 S23.1.19") == date(1948, 1, 19)
+
+
+def test_label_with_a_look_alike_character_is_the_label() -> None:
+    doc = prepare("訪問看護報告書\n報告曰\n令和6年12月19日\n")
+    assert document_date(doc, "報告日")[0] == date(2024, 12, 19)
+
+
+def test_lost_year_is_read_from_the_documents_working_dates() -> None:
+    doc = prepare(
+        "サービス実施記録\n提供日 令和年10月25日\n生年月日 昭和2年7月5日\n"
+        "受付日 令和5年10月20日\n"
+    )
+    assert document_date(doc, "提供日")[0] == date(2023, 10, 25)
+
+
+def test_short_year_is_read_from_the_fax_header() -> None:
+    doc = prepare("2024/09/18 08:08 FAX 0358125650 P.001/001\n通所介護計画書\n"
+                  "作成日　202年 9月15日\n")
+    assert document_date(doc, "作成日")[0] == date(2024, 9, 15)
+
+
+def test_year_glued_to_the_month_is_read_with_context() -> None:
+    doc = prepare("請求書\n請求日 0257月13日\n送信日 2025年7月20日\n")
+    assert document_date(doc, "請求日")[0] == date(2025, 7, 13)
+
+
+def test_previous_and_next_dates_bound_the_year() -> None:
+    doc = prepare("通所介護計画書\n前回作成日 令和5年12月4日\n作成日 令和年3月9日\n"
+                  "次回モニタリング予定 令和6年5月20日\n")
+    assert document_date(doc, "作成日")[0] == date(2024, 3, 9)
+
+
+def test_lost_year_without_any_context_gives_no_date() -> None:
+    doc = prepare("通所介護計画書\n作成日 令和年3月9日\n生年月日 昭和10年3月9日\n")
+    assert document_date(doc, "作成日")[0] is None
+
+
+def test_one_misread_unit_is_tolerated_but_not_two() -> None:
+    assert document_date(prepare("記録日 令和5年8日28日\n"), "記録日")[0] == date(2023, 8, 28)
+    assert document_date(prepare("提供月：令和5年12士分\n"), "提供月")[0] == date(2023, 12, 1)
+    # 年 and 月 both misread: a day and a month cannot be told apart
+    assert document_date(prepare("説明日 令和冫4ト10カ24日\n"), "説明日")[0] is None
+
+
+def test_lost_day_or_month_is_not_filled_in() -> None:
+    doc = prepare("送信日 2023年3月10日\n作成日: 2023年3月日\n")
+    assert document_date(doc, "作成日")[0] is None
+    doc = prepare("送信日 2023年4月10日\n作成日 令和 5年月２０日\n")
+    assert document_date(doc, "作成日")[0] is None
+
+
+def test_working_dates_leave_out_birthdays_and_far_dates() -> None:
+    from shared.resolution.date_context import date_context
+
+    ctx = date_context(prepare(
+        "生年月日 平成2年3月3日\n受付日 令和6年5月1日\n前回作成日 令和5年11月1日\n"
+        "次回モニタリング予定 令和6年8月1日\n認定有効期間 令和5年4月1日 ~ 令和7年3月31日\n"
+    ))
+    assert ctx.centre == date(2024, 5, 1)
+    assert ctx.after == date(2023, 11, 1)
+    assert ctx.before == date(2024, 8, 1)
