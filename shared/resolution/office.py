@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from shared.normalize import normalize_text
 from shared.resolution.config import ResolutionConfig
-from shared.resolution.index import MasterIndex, OfficeEntry, bigrams, office_key
+from shared.resolution.index import MasterIndex, OfficeEntry, office_key
+from shared.resolution.office_match import match_text
 from shared.resolution.text import DocText
 
 _SENDER = re.compile(
@@ -44,17 +44,30 @@ _OFFICE_WORD = re.compile(
     r"(事業所|ステーション|センター|クリニック|病院|医院|診療所|ショートステイ|デイサービス|"
     r"訪問|居宅|ホーム|苑|の家|の里|法人|会社|ケア|薬局|営業所|店)"
 )
-_PHONE = re.compile(r"(?:TEL|FAX|電話|ファックス|Fax|Tel)[^\d]{0,4}([\d\-()]{9,16})", re.IGNORECASE)
+# digits as OCR reads them: O/o for 0, l/I/| for 1, S for 5, B for 8 (folded by _phone_digits)
+_PHONE = re.compile(
+    r"(?:TEL|FAX|電話|ファックス|Fax|Tel)[^\dOoIlSB]{0,4}([\dOoIl|SBZ\-()]{9,16})", re.IGNORECASE
+)
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "S": "5",
+                             "B": "8", "Z": "2"})
 _DIGITS_ONLY = re.compile(r"\D")
 _FILE_FAX = re.compile(r"^(\d[\d\-]{8,14}\d)-")
-_HEADER_NUMBER = re.compile(r"(?:FROM|FAX|送信元)\s*[:：]?\s*([\d\-]{9,16})", re.IGNORECASE)
+_HEADER_NUMBER = re.compile(
+    r"(?:FROM|FAX|送信元)\s*[:：]?\s*([\dOoIl|SB\-]{9,16})", re.IGNORECASE
+)
+PHONE_EDITS = 1  # digits OCR may drop or misread in a letterhead's TEL/FAX and still match
 
-MAX_ALIGNED = 40  # keys compared per mention: bounds the work whatever the master size
+
+def _phone_digits(s: str) -> str:
+    """The digits of a phone number as OCR read it (0341O2 → 034102)."""
+    return _DIGITS_ONLY.sub("", s.translate(_OCR_DIGITS))
+
 W_SENDER = 1.0
 W_BLOCK = 0.95
 W_PLAIN = 0.7
 W_RECIPIENT = 0.3
 W_FILE = 0.85
+SENDER_RIVAL = 0.2  # lead, at a sender's place, of another office over a plainly read one
 
 
 @dataclass(slots=True)
@@ -79,7 +92,7 @@ def _sender_numbers(doc: DocText, file_name: str) -> set[str]:
     for ln in doc.lines:
         if ln.is_fax_header:
             for h in _HEADER_NUMBER.finditer(ln.text):
-                d = _DIGITS_ONLY.sub("", h.group(1))
+                d = _phone_digits(h.group(1))
                 if len(d) >= 9:
                     nums.add(d)
     return nums
@@ -87,7 +100,8 @@ def _sender_numbers(doc: DocText, file_name: str) -> set[str]:
 
 def _block_lines(doc: DocText, numbers: set[str]) -> set[int]:
     """Lines within the sender's letterhead: a few lines above and the line of a TEL/FAX
-    whose number is the fax's sender number (the last digit may differ: TEL vs FAX)."""
+    whose number is the fax's sender number (the last digit may differ: TEL vs FAX; OCR
+    may have misread or dropped one more)."""
     out: set[int] = set()
     if not numbers:
         return out
@@ -96,8 +110,9 @@ def _block_lines(doc: DocText, numbers: set[str]) -> set[int]:
         if ln.is_fax_header:
             continue
         for m in _PHONE.finditer(ln.text):
-            d = _DIGITS_ONLY.sub("", m.group(1))
-            if d[:-1] in prefixes:
+            d = _phone_digits(m.group(1))
+            if len(d) >= 9 and any(Levenshtein.distance(d[:-1], p, score_cutoff=PHONE_EDITS)
+                                   <= PHONE_EDITS for p in prefixes):
                 out.update(range(max(0, i - 3), i + 1))
     return out
 
@@ -160,73 +175,6 @@ def _mentions(doc: DocText, file_name: str) -> list[_Mention]:
     return [m for m in out if len(m.key_text) >= 2]
 
 
-@lru_cache(maxsize=100_000)
-def _partial(key: str, text: str) -> float:
-    if key in text:
-        return 1.0
-    if len(text) < len(key):
-        return fuzz.ratio(key, text) / 100.0 * (len(text) / len(key)) ** 0.5
-    return fuzz.partial_ratio(key, text) / 100.0
-
-
-def _match(m: _Mention, index: MasterIndex) -> dict[int, float]:
-    """Office → similarity for one mention (best over the office's keys).
-
-    The similarity is the mean of an alignment score (partial ratio: the key against its
-    best window of the value) and the share of the key's *rare* bi-grams found in the
-    value (IDF-weighted), so that sharing 訪問介護事業所 東口事業所 does not make
-    ケアリーフ and ホームケア清風 alike. Where one office's key lies inside another's
-    in the same value, the longer one is the office named (maximal munch)."""
-    all_grams = set(bigrams(m.key_text))
-    grams = all_grams - index.office_stop_grams
-    cover: dict[int, float] = defaultdict(float)
-    for g in grams:
-        idf = index.office_gram_idf.get(g)
-        if idf is None:
-            continue
-        for ki in index.office_grams[g]:
-            cover[ki] += idf
-    # most of the key's rare text found first; among equals, the most rare text found
-    ordered = sorted(
-        ((min(1.0, c / index.office_keys[ki].idf_rare), c, ki) for ki, c in cover.items()
-         if index.office_keys[ki].idf_rare > 0),
-        reverse=True,
-    )[:MAX_ALIGNED]
-    ranked = [(cov, ki) for cov, _c, ki in ordered]
-    ranked += [(1.0, ki) for ki in index.office_common_keys
-               if index.office_keys[ki].key in m.key_text]
-    out: dict[int, float] = {}
-    spans: dict[int, tuple[int, int]] = {}
-    gram_idf = index.office_gram_idf
-    for cov, ki in ranked:
-        k = index.office_keys[ki]
-        if cov < 0.45:
-            continue
-        # verified over all the key's bi-grams, the common ones included (訪問介護 vs 訪問看護)
-        key_grams = set(bigrams(k.key))
-        cov = sum(gram_idf.get(g, 0.0) for g in key_grams & all_grams) / max(k.idf_total, 1e-9)
-        pos = m.key_text.find(k.key)
-        if k.generic:
-            # generic keys count only as the whole value
-            sim = 1.0 if m.key_text == k.key else 0.0
-        elif pos >= 0:
-            sim = 1.0
-        else:
-            sim = 0.5 * _partial(k.key, m.key_text) + 0.5 * cov
-        if pos >= 0 and sim > 0:
-            span = (pos, pos + len(k.key))
-            if k.office not in spans or span[1] - span[0] > spans[k.office][1] - spans[k.office][0]:
-                spans[k.office] = span
-        if sim > out.get(k.office, 0.0):
-            out[k.office] = sim
-    for oi, (s0, e0) in spans.items():
-        for oj, (s1, e1) in spans.items():
-            if oj != oi and s1 <= s0 and e1 >= e0 and (e1 - s1) > (e0 - s0):
-                out[oi] *= 0.8
-                break
-    return out
-
-
 def _evidence(sim: float) -> float:
     return max(0.0, min(1.0, (sim - 0.6) / 0.4)) ** 1.2
 
@@ -245,18 +193,24 @@ def resolve_office(doc: DocText, file_name: str, index: MasterIndex,
                    config: ResolutionConfig) -> OfficeResult:
     """Score offices with evidence; confirm only a clear best; else suggest a new name."""
     best: dict[int, float] = defaultdict(float)
+    placed: dict[int, float] = defaultdict(float)  # best evidence read where a sender writes
+    placed_reads: list[dict[int, float]] = []  # per sender-place mention: office → evidence
     support: dict[int, int] = defaultdict(int)
     memo: dict[str, dict[int, float]] = {}
     for m in _mentions(doc, file_name):
         matched = memo.get(m.key_text)
         if matched is None:
-            matched = memo[m.key_text] = _match(m, index)
+            matched = memo[m.key_text] = match_text(m.key_text, index)
         for oi, sim in matched.items():
             e = _evidence(sim) * m.weight
             if e > 0.2:
                 support[oi] += 1
             if e > best[oi]:
                 best[oi] = e
+            if m.weight >= W_BLOCK and e > placed[oi]:
+                placed[oi] = e
+        if m.weight >= W_BLOCK and matched:
+            placed_reads.append({oi: _evidence(sim) * m.weight for oi, sim in matched.items()})
     scores = {oi: min(1.0, s + min(0.05, 0.01 * (support[oi] - 1))) for oi, s in best.items()}
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     ranked = [(oi, s) for oi, s in ranked if s > 0.05]
@@ -266,5 +220,13 @@ def resolve_office(doc: DocText, file_name: str, index: MasterIndex,
     top_s = ranked[0][1]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     confirmed = top_s >= config.office_confirm and top_s - second >= config.office_margin
+    if confirmed and placed[ranked[0][0]] < config.office_confirm:
+        # the best reading is not where a sender writes (label, letterhead, TEL/FAX block):
+        # another office read there, however badly, and clearly better than this one, says
+        # the plain mention is a partner
+        top = ranked[0][0]
+        rival = max((e - reads.get(top, 0.0) for reads in placed_reads
+                     for oi, e in reads.items() if oi != top), default=0.0)
+        confirmed = rival < SENDER_RIVAL
     suggestion = None if top_s >= config.office_confirm else _suggest(doc, file_name)
     return OfficeResult(cands, confirmed, suggestion)
