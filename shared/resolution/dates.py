@@ -16,6 +16,20 @@ is read loosely (one unit misread, the year short, long or glued to the month, a
 without its 日) and its year is taken from the rest of the document
 (:mod:`shared.resolution.date_context`): the working dates' centre, or the previous and
 next dates as bounds. A day or month that is lost is never filled in.
+
+What a damaged field may still say, and what it may not:
+
+- katakana for kanji numerals (十ー月, ニ月) and two look-alikes making a whole month or
+  day (年lO月, 月 Io日) are read; a label may also carry one inserted character (対象i年月).
+- a numeric date with one separator lost (20252/11, R2/424, 2023/528, R05.0903) is cut
+  where a valid month and day result; of several cuts the document's dates choose, and
+  with no context only a single valid cut is taken. A lost era (2.3.17) is 令和 or 平成,
+  chosen the same way. With a unit already damaged, a four-digit year is taken as read.
+- a mark beside a single-digit day (月ﾟ7日) may be a digit OCR turned into a mark:
+  the day is unreadable, not guessed (between two digits, 2,5日, a mark is noise).
+- a well-formed date read through look-alikes whose year contradicts the document's
+  agreeing working dates by over a year (令和i7年 → 17) keeps its month and day and takes
+  the year they point at, or gives no date.
 """
 
 from __future__ import annotations
@@ -25,7 +39,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from shared.normalize import CONFUSABLES
-from shared.resolution.date_context import DateContext, choose, date_context, years_like
+from shared.resolution.date_context import (
+    DateContext,
+    choose,
+    contradicted,
+    date_context,
+    with_context_year,
+    years_like,
+)
 from shared.resolution.text import DocText, Line
 
 ERA_BASE = {"令和": 2018, "平成": 1988, "昭和": 1925, "大正": 1911, "明治": 1867,
@@ -37,7 +58,11 @@ _NOT_THIS = ("前回", "初回", "次回", "前々回", "最終", "次期", "終
 
 _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                  "七": 7, "八": 8, "九": 9}
-_KANJI_NUM = re.compile(r"[〇零一二三四五六七八九十]+(?=\s*[年月日])|元(?=\s*年)")
+_KANJI_NUM = re.compile(r"[〇零一二三四五六七八九十ニー]+(?=\s*[年月日曰])|元(?=\s*年)")
+# katakana OCR gives for kanji numerals (十ー月 is 十一月, ニ月 is 二月); read as numerals
+# only inside a run with a real numeral, or ニ alone right after a date unit
+_KANA_NI = re.compile(r"(?<=[〇一二三四五六七八九十年月])ニ(?=[〇一二三四五六七八九十]*[月日曰])")
+_KANA_FOR_KANJI = str.maketrans({"ニ": "二", "ー": "一"})
 # OCR letters for digits, replaced only between digits and date separators.
 _DIGIT_LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1",
                      "|": "1", "丨": "1", "i": "1", "!": "1", "Z": "2", "S": "5", "B": "8",
@@ -46,8 +71,13 @@ _SEP = set("/.-年月日")
 # look-alikes of the date units, read as the unit only where digits surround them
 _UNIT_LOOKALIKES = {"曰": "日", "目": "日", "冃": "月", "円": "月"}
 # marks OCR scatters inside numbers (2,5日 → 25日, 令和。元年 → 令和元年)
-_NOISE_MARKS = "。、,・゚ﾞ'′`丶"
-_DATE_CHAR = r"[\d年月日和成正治/.\-元]"
+_NOISE_MARKS = "。、,・゚ﾞ\u3099'′`丶"  # U+3099: ﾞ after NFKC
+# a mark beside a day's only digit (月ﾟ7日, 2023/08/3ﾟ): OCR inserts marks and also turns
+# digits into them, so the day may be 7 or 17..37: unreadable, never guessed
+_MARK_BY_LONE_DAY = re.compile(
+    rf"(?<=[月/.\-])[{re.escape(_NOISE_MARKS)}_]\d(?=[日曰]|\s|$)"
+    rf"|(?<=[月/.\-])\d[{re.escape(_NOISE_MARKS)}_](?=[日曰]|\s|$)")
+_DATE_CHAR = r"[\d年月日和成正治/.\-元〇一二三四五六七八九十]"
 _NOISE_IN_DATE = re.compile(
     rf"(?<={_DATE_CHAR})[\s{_NOISE_MARKS}]+(?!\d{{1,2}}:)(?={_DATE_CHAR}|[SOolIB|](?=[\d年月日]))"
 )  # never glue a time to a date (2024/09/18 08:08 is not 2024/09/1808:08)
@@ -56,6 +86,7 @@ _STRAY_IN_DATE = re.compile(
     r"(?<=[\d年月/.\-])[^\w\s/.\-~:()]|(?<=[\d年月/.\-])[ぁ-ゖァ-ヺ冫亅丶](?=[\d年月日/.\-])"
     r"|(?<=[年月/.\-])[ー一](?=\d)"
     r"|(?<=[年月])[~_`\-](?=\d)|(?<=\d)[~_`\-](?=[年月日])"
+    r"|(?<=[年月/.\-])\s[ー一](?=\d)|(?<=\d)_(?=\d)|(?<=[和成])[~_`](?=\s?\d)"
 )
 
 _S = r"\s*"
@@ -112,11 +143,32 @@ def _kanji_number(s: str) -> int:
     return int("".join(str(_KANJI_DIGITS[c]) for c in s))
 
 
+_ANY_LOOKALIKE = re.compile(
+    "[" + re.escape("".join(_DIGIT_LOOKALIKES) + "".join(_UNIT_LOOKALIKES)) + "]")
+
+
+def _kanji_run(m: re.Match[str]) -> str:
+    run = m.group(0)
+    if run != "元" and not (set(run) - set("ニー")):
+        before = m.string[m.start() - 1 : m.start()]
+        if run != "ニ" or before not in ("年", "月"):
+            return run  # a dash or a katakana, not a number
+    if run != "元" and len(run) > 1 and run.replace("十", "") and "十" not in run and (
+            set(run) & set("ニー")):
+        return run  # 一ー二 without 十: not a numeral the documents write
+    return str(_kanji_number(run.translate(_KANA_FOR_KANJI)))
+
+
 def _lookalikes(text: str) -> str:
+    if not _ANY_LOOKALIKE.search(text):
+        return text  # most lines: nothing to read
     chars = list(text)
     for i, ch in enumerate(chars):
         prev = chars[i - 1] if i > 0 else ""
-        nxt = chars[i + 1] if i + 1 < len(chars) else ""
+        j = i + 1
+        while j < len(chars) - 1 and chars[j] in _NOISE_MARKS:
+            j += 1  # 2021/O・9: the mark is dropped later, the 9 is the neighbour
+        nxt = chars[j] if j < len(chars) else ""
         unit = _UNIT_LOOKALIKES.get(ch)
         if unit is not None and prev.isdigit():
             chars[i] = unit
@@ -132,6 +184,10 @@ def _lookalikes(text: str) -> str:
                    or (prev == " " and (nxt.isdigit() or nxt in "年月日")))
         nxt_ok = (nxt.isdigit() or nxt in _SEP or nxt in _UNIT_LOOKALIKES
                   or ((prev.isdigit() or prev in "/.-") and (nxt in " ~)" or not nxt)))
+        if (prev in "/.-" and i >= 2 and chars[i - 2].isdigit() and not nxt
+                and rep != "1"):
+            # R6/9/B: the day's only digit, ending the text (not l | I: a table's rule)
+            near_digit = True
         if prev == " " and nxt in "年月日":
             near_digit = True  # 令和 S年: the year's only digit
         if (near_digit or between_units) and prev_ok and nxt_ok:
@@ -141,8 +197,12 @@ def _lookalikes(text: str) -> str:
 
 _LOOKALIKE_RUN = re.compile(
     r"(?<![A-Za-z])(?!S\d)[0-9OoDQlI|丨i!ZSBbgq]{3,}(?![A-Za-z])"
-    r"|(?<=[和成])[lIi|丨SOo](?=\s?年)"
+    r"|(?<=[和成令])[lIi|丨SOo](?=\s?年)|(?<=(?<![A-Za-z])R)[lIi|丨SOo](?=[./\-])"
 )
+# two look-alikes making a whole month or day after a date unit (年lO月, 月 Io日, /Ol)
+_LOOKALIKE_PAIR = re.compile(
+    r"(?<=\d[年月/.\-])(\s?)([0-9OoDQlI|丨i!ZSBbgq]{2})(?=[月日曰]|\s|$)"
+    r"|(?<=[年月])(\s?)([0-9OoDQlI|丨i!ZSBbgq]{2})(?=[月日曰])")
 
 
 def _digit_run(m: re.Match[str]) -> str:
@@ -158,10 +218,15 @@ def date_view(text: str) -> str:
 
     Look-alikes are read before stray marks are dropped: a ``|`` next to a digit is far
     more often a lost ``1`` than noise (令和6年|1月 is November, not January)."""
-    text = _lookalikes(_LOOKALIKE_RUN.sub(_digit_run, text))
+    text = _KANA_NI.sub("二", text)
+    text = _LOOKALIKE_RUN.sub(_digit_run, text)
+    text = _lookalikes(_LOOKALIKE_PAIR.sub(
+        lambda m: (m.group(1) or m.group(3) or "") + "".join(
+            _DIGIT_LOOKALIKES.get(c, c) for c in m.group(2) or m.group(4)), text))
+    text = _MARK_BY_LONE_DAY.sub("X", text)  # the day unreadable
     text = _NOISE_IN_DATE.sub("", text)
     text = _STRAY_IN_DATE.sub("", text)
-    text = _KANJI_NUM.sub(lambda m: str(_kanji_number(m.group(0))), text)
+    text = _KANJI_NUM.sub(_kanji_run, text)
     return _lookalikes(text)
 
 
@@ -248,12 +313,13 @@ def _qualified(text: str, start: int) -> bool:
     return any(before.endswith(q) for q in _NOT_THIS)
 
 
-def _rank(text: str, start: int, damaged: bool) -> int | None:
-    """None for a qualified label (前回作成日); else how much to trust the hit."""
+def _rank(text: str, start: int, damaged: bool, end: int | None = None) -> int | None:
+    """None for a qualified label (前回作成日); else how much to trust the hit. A damaged
+    hit's own characters may be the qualifier (前回成日: 回 taken for the lost 作)."""
     if _qualified(text, start):
         return None
     if damaged:
-        if any(q in text[:start] for q in _NOT_THIS[:4]):
+        if any(q in text[: end or start] for q in _NOT_THIS[:4]):
             return None
         return 2
     before = _before(text, start)
@@ -281,11 +347,15 @@ def find_markers(doc: DocText, marker: str) -> list[MarkerHit]:
             variants.append(re.compile(
                 _GAP.join([*(_char_class(c) for c in marker[:k]), "[^\\s\\d]",
                            *(_char_class(c) for c in marker[k + 1 :])])))  # one changed
+            if k:
+                variants.append(re.compile(
+                    _GAP.join([*(_char_class(c) for c in marker[:k]), "[^\\s\\d]",
+                               *(_char_class(c) for c in marker[k:])])))  # one inserted
         for i, ln in enumerate(doc.lines):
             for v in variants:
                 vm = v.search(ln.text)
                 if vm:
-                    r = _rank(ln.text, vm.start(), damaged=True)
+                    r = _rank(ln.text, vm.start(), damaged=True, end=vm.end())
                     if r is not None:
                         hits.append(MarkerHit(i, vm.end(), r))
                         break
@@ -340,6 +410,15 @@ _LOOSE_TOKEN = re.compile(r"\d+|[^\d\s]")
 _NUM_SEP = "/.-"
 
 
+def _field_text_raw(doc: DocText, hit: MarkerHit) -> str:
+    rest = doc.lines[hit.line].text[hit.end :]
+    if len(re.sub(r"[\s:：" + re.escape(_NOISE_MARKS) + r"]", "", rest)) <= 1 and (
+        hit.line + 1 < len(doc.lines)
+    ):
+        rest = doc.lines[hit.line + 1].text
+    return rest[:24]
+
+
 def _field_text(doc: DocText, hit: MarkerHit) -> str:
     """What stands in the marker's field: the rest of its line up to a range's ``~``, or
     the next line when the label stands alone (a damaged label's last character aside)."""
@@ -348,7 +427,9 @@ def _field_text(doc: DocText, hit: MarkerHit) -> str:
         hit.line + 1 < len(doc.lines)
     ):
         rest = doc.lines[hit.line + 1].text
-    view = date_view(rest).split("~")[0]
+    # a range ends the field at its ~ (after a date's last digit or unit; 令和~5年 is a
+    # stray mark, not a range)
+    view = re.split(r"(?<=[\d日曰)分])\s?~", date_view(rest))[0]
     # up to two leading characters that are not date text (:, the rest of a damaged label)
     view = re.sub(r"^[\s:：]*(?:[^\d\s令平和成RH][\s:：]*){0,2}", "", view)
     return view[:24]
@@ -361,10 +442,13 @@ def _year_candidates(era: str | None, digits: str) -> list[int]:
             return [base + int(digits)]
         last = 2099 - base if base == ERA_BASE["令和"] else 31
         return [base + k for k in range(1, last + 1)]
+    if digits and len(digits) <= 2 and int(digits) >= 1:
+        # an era year whose era OCR lost (2.3.17 for R2.3.17): 令和 or 平成, as context says
+        return [ERA_BASE["令和"] + int(digits), ERA_BASE["平成"] + int(digits)]
     return years_like(digits)
 
 
-def _readings(field: str, month_only: bool) -> list[tuple[str | None, str, int, int]]:
+def _readings(field: str, month_only: bool) -> list[tuple[str | None, str, int, int, bool]]:
     """(era, year digits, month, day) readings of a damaged field: one unit may be any
     other character (令和5年12士分, 8日28日), the year may be short or long (202年,
     20214/5/7) or glued to the month with its 年 lost (0257月13日), and a day may end the
@@ -375,7 +459,7 @@ def _readings(field: str, month_only: bool) -> list[tuple[str | None, str, int, 
         era = m.group("era") or ERA_LETTER[m.group("el")]
         field = re.sub(r"^[^\d年]?(?=\d)", "", field[m.end() :])  # 令和冫4年: one stray
     toks = _LOOSE_TOKEN.findall(field)[:8]
-    out: list[tuple[str | None, str, int, int]] = []
+    out: list[tuple[str | None, str, int, int, bool]] = []
 
     def tok(i: int) -> str:
         return toks[i] if i < len(toks) else ""
@@ -394,29 +478,52 @@ def _readings(field: str, month_only: bool) -> list[tuple[str | None, str, int, 
 
     def add(digits: str, month: int, day: int, *marks: int | None) -> None:
         if all(d is not None for d in marks) and sum(d or 0 for d in marks) <= 1:
-            out.append((era, digits, month, day))
+            # a unit or separator damaged: a four-digit year beside it is taken as read
+            # (one damage per field; a misread year as well would be two)
+            exact = sum(d or 0 for d in marks) == 1 and len(digits) == 4
+            out.append((era, digits, month, day, exact))
+
+    def sep(i: int) -> bool:
+        return tok(i) != "" and tok(i) in _NUM_SEP
+
+    def splits(run: str, first: int) -> list[tuple[str, int]]:
+        """A run of digits whose separator OCR lost (20252 → 2025 and 2, 424 → 4 and
+        24), cut into a head of ``first`` digits (0: one or two) and a tail of 1-2."""
+        heads = (first,) if first else (1, 2)
+        return [(run[:h], int(run[h:])) for h in heads if 0 < len(run) - h <= 2]
 
     if month_only:
-        if num(0, 5) and num(2):
+        if num(0, 5) and num(2) and not (sep(3) and tok(4).isdigit()):
             add(toks[0], int(toks[2]), 1, damage(1, "年"), damage(3, "月", optional=True))
         if num(1):
             add("", int(toks[1]), 1, damage(0, "年"), damage(2, "月", optional=True))
         run = tok(0)
-        if run.isdigit() and 3 <= len(run) <= 7:  # 年 lost: 20227月分
+        # 年 lost: 20227月分 (not when 年 stands there: 2021年 10月 is no 202年1月)
+        if (run.isdigit() and (3 if era is None else 2) <= len(run) <= 7 and tok(1) != "年"
+                and not tok(2).isdigit()):
             for k in (1, 2):
                 add(run[:-k], int(run[-k:]), 1, damage(1, "月"))
         return out
-    if num(0, 5) and num(2) and num(4):
+    if num(0, 5) and num(2) and num(4) and not (sep(5) and tok(6).isdigit()):
         add(toks[0], int(toks[2]), int(toks[4]),
             damage(1, "年"), damage(3, "月"), damage(5, "日", optional=True))
     if num(1) and num(3):  # the year lost: 令和年10月25日
         add("", int(toks[1]), int(toks[3]),
             damage(0, "年"), damage(2, "月"), damage(4, "日", optional=True))
     run = tok(0)
-    if run.isdigit() and 3 <= len(run) <= 7 and num(2) and tok(1) not in _NUM_SEP:
+    if (run.isdigit() and (3 if era is None else 2) <= len(run) <= 7 and num(2)
+            and tok(1) not in _NUM_SEP and tok(1) != "年" and not (sep(3) and tok(4).isdigit())):
         for k in (1, 2):  # 年 lost, the year glued to the month: 0257月13日
             add(run[:-k], int(run[-k:]), int(toks[2]),
                 damage(1, "月"), damage(3, "日", optional=True))
+    # a numeric date with one separator lost: 20252/11, H312/9, 2023/528, R2/424
+    if run.isdigit() and sep(1) and num(2) and not tok(3).isdigit() and not sep(3):
+        for head, month in splits(run, 0 if era else 4):
+            add(head, month, int(toks[2]), 1)
+    if num(0, 4) and sep(1) and tok(2).isdigit() and len(tok(2)) in (3, 4) and not sep(3) \
+            and not tok(3).isdigit():
+        for month_s, day in splits(tok(2), 0):
+            add(run, int(month_s), day, 1)
     return out
 
 
@@ -427,14 +534,22 @@ def _loose_date(doc: DocText, hit: MarkerHit, marker: str, ctx: DateContext) -> 
     if not re.search(r"\d", field):
         return None
     candidates: list[date] = []
-    for era, digits, month, day in _readings(field, _month_ok(marker)):
+    for era, digits, month, day, exact in _readings(field, _month_ok(marker)):
         if not (1 <= month <= 12 and 1 <= day <= 31):
             continue
-        for y in _year_candidates(era, digits):
+        for y in [int(digits)] if exact else _year_candidates(era, digits):
             d = _make(y, month, day)
             if d is not None:
                 candidates.append(d)
     return choose(candidates, ctx)
+
+
+def _read_through_damage(doc: DocText, hit: MarkerHit) -> bool:
+    """Whether the field was read through look-alikes or marks (令和i7年): only such a
+    date's year is checked against the document's other dates (a clean one is trusted,
+    and the check, which reads every line, is spared)."""
+    raw = _field_text_raw(doc, hit)
+    return date_view(raw) != _KANJI_NUM.sub(_kanji_run, raw)  # kanji numerals are no damage
 
 
 def document_date(doc: DocText, marker: str) -> tuple[date | None, float]:
@@ -463,6 +578,11 @@ def document_date(doc: DocText, marker: str) -> tuple[date | None, float]:
             continue
         if (dm is not None and dm.value is not None and _plausible(dm.value)
                 and (dm.kind != "month" or _month_ok(marker))):
+            if _read_through_damage(doc, hit) and contradicted(dm.value, around()):
+                # the year is misread (令和i7年): month and day as read, the year from
+                # the working dates, or no date
+                fixed = with_context_year(dm.value, around())
+                return fixed, 0.5 if fixed is not None else 0.3
             return dm.value, (0.95 if hit.rank == 0 else 0.75)
         # nothing readable, or a digit or unit lost: read the field loosely, the year
         # from the document's other dates

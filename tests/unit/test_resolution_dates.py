@@ -175,3 +175,121 @@ def test_working_dates_leave_out_birthdays_and_far_dates() -> None:
     assert ctx.centre == date(2024, 5, 1)
     assert ctx.after == date(2023, 11, 1)
     assert ctx.before == date(2024, 8, 1)
+
+
+def test_kanji_numerals_read_through_katakana_look_alikes() -> None:
+    # ー for 一 inside 十一, ニ for 二 right after a unit, 曰 for the closing 日
+    assert _first("請求日 令和四年十ー月七日") == date(2022, 11, 7)
+    assert _first("発行日: 令和五年ニ月二十一曰") == date(2023, 2, 21)
+    assert _first("作成日： 令和五年三月十ニ曰") == date(2023, 3, 12)
+    # a dash alone is not a numeral
+    assert _first("提供月 R5.ー月分") is None
+
+
+def test_two_look_alikes_making_a_month_or_day() -> None:
+    assert _first("提供月 2021年lO月分") == date(2021, 10, 1)
+    assert _first("開催日 令和6年１０月 Io日") == date(2024, 10, 10)
+    assert _first("計画作成日 2022/11/Ol") == date(2022, 11, 1)
+    assert _first("作成年月曰:令和5年8月lS日") == date(2023, 8, 15)
+
+
+def test_mark_before_a_look_alike_and_underscore_between_digits() -> None:
+    assert _first("提供月2021/O・9") == date(2021, 9, 1)
+    assert _first("作成日 202_5-04-25") == date(2025, 4, 25)
+    assert _first("交付年月日: 令和~5年7,月28日") == date(2023, 7, 28)
+    assert _first("作成曰 R6/9/B") == date(2024, 9, 8)
+
+
+def test_era_letter_s_is_a_five_after_an_era() -> None:
+    assert _first("請求日 令S年6月19日") == date(2023, 6, 19)
+    assert _first("対象年月 RS.10月") == date(2023, 10, 1)
+
+
+def test_mark_beside_a_single_digit_day_makes_the_day_unreadable() -> None:
+    # 月ﾟ7日 may be 7 or 17..27: no date rather than a guess
+    doc = prepare("受付日 令和3年4月20日\n作成日: 令和3年4月ﾟ7日\n")
+    assert document_date(doc, "作成日")[0] is None
+    doc = prepare("訪問日 2025/08/28\n実施日 2025/08/3ﾞ\n")
+    assert document_date(doc, "実施日")[0] is None
+    # between two digits a mark is noise: 2,5 is 25
+    assert _first("作成日 2024年5月2,5日") == date(2024, 5, 25)
+
+
+def test_numeric_date_with_a_lost_separator_is_read_when_only_one_reading_fits() -> None:
+    # 2025/2/11 with its / lost: 2025 and 2 (a four-digit year cannot give 20252)
+    doc = prepare("FAX 2025/02/14 10:21\n説明日 20252/11\n")
+    assert document_date(doc, "説明日")[0] == date(2025, 2, 11)
+    # 2023/5/28: 528 is 5/28 (52/8 is no date)
+    doc = prepare("受付日 2023年5月30日\n作成日 2023/528\n")
+    assert document_date(doc, "作成日")[0] == date(2023, 5, 28)
+    # R5.09.03 with the last . lost
+    doc = prepare("受付日 令和5年9月5日\n報告日: R05.0903\n")
+    assert document_date(doc, "報告日")[0] == date(2023, 9, 3)
+    # H31/2/9 or H3/12/9: the document's other dates decide
+    doc = prepare("受付日 平成31年2月12日\n作成曰 H312/9\n")
+    assert document_date(doc, "作成日")[0] == date(2019, 2, 9)
+
+
+def test_two_readings_of_a_lost_separator_without_context_give_no_date() -> None:
+    # R2/111 is R2/1/11 or R2/11/1, and nothing else in the document tells which
+    doc = prepare("作成日 R2/111\n")
+    assert document_date(doc, "作成日")[0] is None
+
+
+def test_era_lost_from_a_numeric_date_is_read_with_context() -> None:
+    doc = prepare("受付日 令和2年3月20日\n出力日 2020/03/18\n作成日 2.3.17\n")
+    assert document_date(doc, "作成日")[0] == date(2020, 3, 17)
+    # without any working date 令和2 and 平成2 are both possible
+    assert document_date(prepare("作成日 2.3.17\n"), "作成日")[0] is None
+
+
+def test_year_glued_reading_is_not_taken_where_the_year_unit_stands() -> None:
+    # 2021年 ー10月分 is October 2021, never 202x January
+    doc = prepare("送信日 2021年11月6日\n受付日 2021年11月2日\n提供月:2O2l年 ー10月分\n")
+    assert document_date(doc, "提供月")[0] == date(2021, 10, 1)
+    # 2019田10月分: 田 is the 年; the 10 after it is the month, not 201x/9
+    doc = prepare("前回提供 2019/06\n提供月 20l9田1o月分\n")
+    assert document_date(doc, "提供月")[0] == date(2019, 10, 1)
+
+
+def test_a_year_every_working_date_contradicts_is_read_from_them() -> None:
+    # 令和i７年: an inserted i makes 17 (2035); the document is from 2025
+    doc = prepare("2025/06/20 09:12 FAX 0312345678 P.001/002\n受付日 令和7年6月18日\n"
+                  "報告日 令和i７年6月17日\n訪問日 令和7年6月10日\n")
+    assert document_date(doc, "報告日")[0] == date(2025, 6, 17)
+
+
+def test_one_far_working_date_does_not_overrule_the_read_year() -> None:
+    doc = prepare("作成日 2O24年7月7日\n送信日 2026年6月1日\n")
+    assert document_date(doc, "作成日")[0] == date(2024, 7, 7)
+
+
+def test_damaged_label_whose_own_character_is_the_qualifier_is_not_the_label() -> None:
+    # 前回成日: 回 stands where 作 was lost; it is the previous plan's date
+    doc = prepare("成 ２０２４年5月16日\n前回成日 令和 6年 1月 l日\n")
+    assert document_date(doc, "作成日")[0] is None
+
+
+def test_label_with_one_inserted_character() -> None:
+    assert document_date(prepare("対象i年月　令和6年４月分\n"), "対象年月")[0] == date(2024, 4, 1)
+    assert document_date(prepare("計画ｰ作成曰  2024-10-03\n"), "計画作成日")[0] == date(2024, 10, 3)
+
+
+def test_space_inside_kanji_numerals_is_noise() -> None:
+    assert _first("次回モニタリング予定 平成三十年十月二 十五曰") == date(2018, 10, 25)
+
+
+def test_a_bound_without_its_day_does_not_exclude_the_date() -> None:
+    # the next review read as October alone (its day lost) is no bound for 10月5日
+    doc = prepare("作成日 2018年10申5曰\n受付日 2018年10月7日\n送信日 2018年10月9日\n"
+                  "次回モニタリング予定 2018年10月 日\n")
+    assert document_date(doc, "作成日")[0] == date(2018, 10, 5)
+
+
+def test_a_cleanly_read_year_is_trusted_against_the_working_dates() -> None:
+    # no look-alike in the field: a late-sent old record keeps its year
+    doc = prepare("作成日 令和4年7月7日\n受付日 令和7年6月18日\n送信日 令和7年6月20日\n")
+    assert document_date(doc, "作成日")[0] == date(2022, 7, 7)
+    # a year read through a look-alike (令和i7年 → 17, 2035) is corrected by them
+    doc = prepare("作成日 令和i7年6月7日\n受付日 令和7年6月18日\n送信日 令和7年6月20日\n")
+    assert document_date(doc, "作成日")[0] == date(2025, 6, 7)
