@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator
 
-import google.cloud.storage as storage
-import pytest
 from google.cloud import firestore
 from PIL import Image, ImageDraw, ImageFont
 
 from shared.config import get_settings
 from shared.events.storage import StorageObject
-from shared.handlers.process_document import processing_deps
 from shared.localcloud.samples import DOCUMENTS, font_path, render_page, render_pdf, to_jpeg
 from shared.pipeline.doc_size import document_size
 from shared.pipeline.intake import register_object
 from shared.pipeline.results import DETAIL_DOCUMENT_BOUND_BYTES, LIST_DOCUMENT_BOUND_BYTES
 from tests.fakes.pipeline_driver import PipelineDriver, doc_id_of, upload
 from tests.functions_client import function_client
-
-
-@pytest.fixture(autouse=True)
-def _fresh_deps() -> Iterator[None]:
-    processing_deps.cache_clear()
-    yield
-    processing_deps.cache_clear()
-
-
-@pytest.fixture
-def driver(firestore_client: firestore.Client, storage_bucket: storage.Bucket) -> PipelineDriver:
-    return PipelineDriver(firestore_client, storage_bucket)
 
 
 def _only_error(driver: PipelineDriver) -> dict[str, object]:

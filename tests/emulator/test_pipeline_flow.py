@@ -4,28 +4,12 @@ with real CloudEvents, delivered twice and out of order."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
-import google.cloud.storage as storage
 import pytest
-from google.cloud import firestore
 
-from shared.handlers.process_document import processing_deps
 from shared.idempotency import LEDGER_COLLECTION
 from shared.localcloud.samples import DOCUMENTS, render_page, render_pdf, scanify, to_jpeg
 from tests.fakes.pipeline_driver import PipelineDriver, doc_id_of, upload
-
-
-@pytest.fixture(autouse=True)
-def _fresh_deps() -> Iterator[None]:
-    processing_deps.cache_clear()
-    yield
-    processing_deps.cache_clear()
-
-
-@pytest.fixture
-def driver(firestore_client: firestore.Client, storage_bucket: storage.Bucket) -> PipelineDriver:
-    return PipelineDriver(firestore_client, storage_bucket)
 
 
 def test_born_digital_pdf_is_processed_from_its_text_layer(driver: PipelineDriver) -> None:

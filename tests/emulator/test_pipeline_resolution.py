@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import google.cloud.storage as storage
 import pytest
 from google.cloud import firestore
 
-from shared.handlers.process_document import processing_deps
 from shared.localcloud.demo_masters import seed_demo_masters
 from shared.localcloud.samples import DOCUMENTS, fax_tiff, render_pdf
 from shared.pipeline.masters_loader import CachedMasters, read_masters
@@ -19,17 +16,10 @@ from shared.pipeline.resolve import to_fields
 from tests.fakes.pipeline_driver import PipelineDriver
 
 
-@pytest.fixture(autouse=True)
-def _fresh_deps() -> Iterator[None]:
-    processing_deps.cache_clear()
-    yield
-    processing_deps.cache_clear()
-
-
 @pytest.fixture
-def driver(firestore_client: firestore.Client, storage_bucket: storage.Bucket) -> PipelineDriver:
+def driver(driver: PipelineDriver, firestore_client: firestore.Client) -> PipelineDriver:
     seed_demo_masters(firestore_client)
-    return PipelineDriver(firestore_client, storage_bucket)
+    return driver
 
 
 def _day(value: datetime) -> str:
