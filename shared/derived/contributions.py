@@ -6,7 +6,10 @@ The store (``group_store``) keeps each document's last contribution and applies 
 difference between the old and the new one; everything here is what that difference means.
 
 Rules (issue 5 and the seed):
-- split parents (``status: split``) and error documents count nowhere;
+- split parents (``status: split``) and error documents count nowhere, and neither do
+  documents still being read (``pending``, ``processing``): they have no type, customer or
+  office yet, and counting them would make the unassigned care-manager group a hot spot
+  that every arriving fax enters and leaves within seconds;
 - a document without a care manager counts in the explicit unassigned care-manager group;
 - ``latestDocs`` are the newest three by (sort time, document id), newest first, and the
   group's ``displayName`` is the spelling of the newest document (未割当 for unassigned).
@@ -22,7 +25,7 @@ from shared.derived.group_ids import DISPLAY_FIELD, GROUP_TYPES, display_name
 from shared.derived.group_keys import group_keys
 
 LATEST_DOCS = 3
-EXCLUDED_STATUSES = frozenset({"split", "error"})
+EXCLUDED_STATUSES = frozenset({"split", "error", "pending", "processing"})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The fields a latestDocs entry carries for the preview (besides id and processedAt).
 PREVIEW_FIELDS = ("fileName", "documentType", "customerName", "officeName", "fileDate")

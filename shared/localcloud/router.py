@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -60,7 +61,9 @@ class EventRouter:
     function_urls: dict[str, str]
     routes: tuple[Route, ...] = ROUTES
     poll_interval: float = 0.2
-    max_attempts: int = 5
+    # Eventarc retries a failed delivery (deployed with --retry) with exponential backoff
+    # for up to a day; locally: 8 attempts, jittered, capped at 8 s between attempts.
+    max_attempts: int = 8
     deliveries: list[Delivery] = field(default_factory=list)
     on_delivery: Callable[[Delivery], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -135,7 +138,7 @@ class EventRouter:
                     status = None
                 if self._stop.is_set():
                     break
-                time.sleep(min(0.2 * 2 ** (attempt - 1), 3.0))
+                time.sleep(random.uniform(0.5, 1.0) * min(0.5 * 2 ** (attempt - 1), 8.0))
             delivery = Delivery(route.function, event.event_type, event.subject, status,
                                 attempt, time.time())
             with self._lock:

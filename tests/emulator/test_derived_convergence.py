@@ -31,7 +31,7 @@ CUSTOMERS = ["山田 太郎", "山田太郎", "髙橋 一郎", "高橋　一郎"
 OFFICES = ["ケアサポートみどり", "ｹｱｻﾎﾟｰﾄ みどり", "訪問看護ステーションさくら"]
 TYPES = ["サービス提供票", "訪問看護報告書", "居宅サービス計画書"]
 CARE_MANAGERS = [None, "鈴木 美香", "田中 健"]
-STATUSES = ["processed", "processed", "processed", "split", "error"]
+STATUSES = ["processed", "processed", "processed", "split", "error", "pending", "processing"]
 TIMES = [datetime(2024, 5, d, 9, 0, tzinfo=UTC) for d in (1, 1, 2, 3, 4, 5)]
 DOC_IDS = [f"doc{i}" for i in range(8)]
 

@@ -31,8 +31,8 @@ def test_document_without_care_manager_counts_in_unassigned_group() -> None:
     assert c.displays["careManager"] == "未割当"
 
 
-def test_split_parent_and_error_document_count_nowhere() -> None:
-    for status in ("split", "error"):
+def test_split_parent_error_and_unprocessed_documents_count_nowhere() -> None:
+    for status in ("split", "error", "pending", "processing"):
         c = contribution_of("d1", _doc(status=status))
         assert c is not None and all(v is None for v in c.keys.values())
 
