@@ -1,4 +1,4 @@
-"""Recompute every documentGroups document (and _contributions) from the documents."""
+"""Recompute every documentGroups document from the documents."""
 
 from __future__ import annotations
 

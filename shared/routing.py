@@ -47,6 +47,16 @@ ROUTES: tuple[Route, ...] = (
         resource="documents/{docId}",
         timeout_seconds=120,
     ),
+    # Groups are recomputed from the documents, at most once per window per group.
+    Route(
+        function="group_recompute",
+        entry_point="on_group_marked",
+        trigger="firestore",
+        event_type="google.cloud.firestore.document.v1.written",
+        resource="_groupDirty/{markId}",
+        timeout_seconds=60,
+        memory="256Mi",
+    ),
     Route(
         function="process_document",
         entry_point="on_document_written",

@@ -4,12 +4,13 @@ Flask app and test client), exactly as Eventarc would post them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import functions_framework
 from flask.testing import FlaskClient
-from google.cloud.firestore import DocumentReference
+from google.cloud.firestore import Client, DocumentReference
 
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
@@ -17,6 +18,7 @@ from shared.localcloud.cloudevents_http import HttpEvent
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+@cache
 def function_client(function: str, target: str, signature: str = "cloudevent") -> FlaskClient:
     source = REPO_ROOT / "functions" / function / "main.py"
     app = functions_framework.create_app(target, str(source), signature)
@@ -47,3 +49,26 @@ def deliver(function: str, target: str, *events: HttpEvent) -> None:
     client = function_client(function, target)
     for event in events:
         assert post_event(client, event).status_code == 200
+
+
+def settle_groups(db: Client) -> int:
+    """Run the group recompute for every dirty mark, as the router would on each mark's
+    creation; returns how many marks were delivered. Safe to call repeatedly."""
+    from shared.derived.group_marks import MARKS_COLLECTION
+    from shared.derived.group_recompute import STATE_COLLECTION
+
+    client = function_client("group_recompute", "on_group_marked")
+    delivered = 0
+    read_at = {s.id: (s.to_dict() or {}).get("readAt")
+               for s in db.collection(STATE_COLLECTION).stream()}
+    for snap in db.collection(MARKS_COLLECTION).stream():
+        mark = snap.to_dict() or {}
+        done = read_at.get(str(mark.get("groupId")))
+        if done is not None and done >= mark["notBefore"]:
+            continue  # recomputed after this mark's window already
+        event = cloudevents_http.firestore_written(
+            db.project, snap.reference.path, None, snap.to_dict(),
+            after_times=(snap.create_time, snap.update_time))
+        assert post_event(client, event).status_code == 200
+        delivered += 1
+    return delivered

@@ -1,11 +1,9 @@
 """Recompute every ``documentGroups`` document from ``documents``; report and repair drift.
 
 ``python -m shared.derived.check_groups`` reports; ``--repair`` also rewrites the groups
-that differ, deletes groups nobody counts in, and resets ``_contributions`` to what each
-live document contributes (a missing document becomes a tombstone), so the incremental
-path continues from a correct base. Run the repair when ingest is quiet: a document
-written while the scan runs is caught up by its own event only if its contribution was
-not reset past it (the version check keeps the newer of the two).
+that differ and deletes groups nobody counts in. The incremental path derives each group
+from the documents too, so a repair leaves nothing else to reset; run it when ingest is
+quiet, since a group written meanwhile is compared with a slightly older scan.
 """
 
 from __future__ import annotations
@@ -19,18 +17,15 @@ from typing import Any
 
 from google.cloud import firestore
 
-from shared.derived.contributions import Contribution, contribution_of, recompute_groups
-from shared.derived.group_ids import GROUPS_COLLECTION, group_doc_id
-from shared.derived.group_store import CONTRIBUTIONS
-from shared.derived.versions import SourceVersion
+from shared.derived.group_recompute import COMPARED_FIELDS
 from shared.firestore_client import get_db
+from shared.grouping.aggregate import SOURCE_FIELDS, recompute_all
+from shared.grouping.ids import GROUPS_COLLECTION
 
-COMPARED_FIELDS = ("groupType", "groupKey", "displayName", "count", "latestAt", "latestDocs",
-                   "latestDisplayNames")
 BATCH = 200
-# What a contribution is computed from (the scan reads nothing else, OCR text stays put).
-SOURCE_FIELDS = ["status", "customerName", "officeName", "documentType", "careManager",
-                 "processedAt", "updatedAt", "createdAt", "fileName", "fileDate"]
+# What group membership is computed from (the scan reads nothing else, OCR text stays put).
+SCAN_FIELDS = sorted({*SOURCE_FIELDS, "customerName", "officeName", "documentType",
+                      "careManager"})
 
 
 @dataclass
@@ -55,26 +50,11 @@ class CheckReport:
                 "examples": [d.__dict__ for d in self.drift[:20]]}
 
 
-def live_contributions(db: firestore.Client) -> tuple[list[Contribution],
-                                                      dict[str, SourceVersion]]:
-    """What every live document contributes, with the version it was read at."""
-    out: list[Contribution] = []
-    versions: dict[str, SourceVersion] = {}
-    for snap in db.collection("documents").select(SOURCE_FIELDS).stream():
-        contribution = contribution_of(snap.id, snap.to_dict() or {})
-        if contribution is not None:
-            out.append(contribution)
-            versions[snap.id] = SourceVersion.of(snap.update_time, False)
-    return out, versions
-
-
-def expected_groups(contributions: list[Contribution]) -> dict[str, dict[str, Any]]:
-    now = datetime.now(UTC)
-    out = {}
-    for (group_type, key), state in recompute_groups(contributions).items():
-        gid = group_doc_id(group_type, key)
-        out[gid] = state.to_doc(gid, now)
-    return out
+def expected_groups(db: firestore.Client) -> tuple[int, dict[str, dict[str, Any]]]:
+    """How many documents there are, and every group as they say it must be."""
+    docs = [(snap.id, snap.to_dict() or {})
+            for snap in db.collection("documents").select(SCAN_FIELDS).stream()]
+    return len(docs), recompute_all(docs, datetime.now(UTC))
 
 
 def actual_groups(db: firestore.Client) -> dict[str, dict[str, Any]]:
@@ -97,50 +77,26 @@ def compare(expected: dict[str, dict[str, Any]],
 
 
 def check_groups(db: firestore.Client, repair: bool = False) -> CheckReport:
-    contributions, versions = live_contributions(db)
-    expected = expected_groups(contributions)
+    documents, expected = expected_groups(db)
     actual = actual_groups(db)
-    report = CheckReport(len(contributions), len(expected), len(actual),
-                         compare(expected, actual))
+    report = CheckReport(documents, len(expected), len(actual), compare(expected, actual))
     if repair:
-        _repair(db, expected, report.drift, contributions, versions)
+        _repair(db, expected, report.drift)
         report.repaired = True
     return report
 
 
-def _repair(db: firestore.Client, expected: dict[str, dict[str, Any]], drift: list[Drift],
-            contributions: list[Contribution], versions: dict[str, SourceVersion]) -> None:
-    writes: list[tuple[str, firestore.DocumentReference, dict[str, Any] | None]] = []
+def _repair(db: firestore.Client, expected: dict[str, dict[str, Any]],
+            drift: list[Drift]) -> None:
     groups = db.collection(GROUPS_COLLECTION)
-    for d in drift:
-        payload = expected.get(d.group_id)
-        writes.append(("set" if payload else "delete", groups.document(d.group_id), payload))
-    records = {s.id: s.to_dict() or {} for s in db.collection(CONTRIBUTIONS).stream()}
-    now = datetime.now(UTC)
-    live = {c.doc_id: c for c in contributions}
-    for doc_id, contribution in live.items():
-        stored = SourceVersion.from_record(records.get(doc_id))
-        version = versions[doc_id]
-        if stored is not None and stored > version:
-            continue  # a newer event already applied: leave it
-        writes.append(("set", db.collection(CONTRIBUTIONS).document(doc_id), {
-            **version.to_record(), "documentId": doc_id, "updatedAt": now,
-            **contribution.to_record()}))
-    for doc_id, record in records.items():
-        if doc_id in live or record.get("deleted"):
-            continue
-        stored = SourceVersion.from_record(record)
-        nanos = stored.nanos if stored else 0
-        writes.append(("set", db.collection(CONTRIBUTIONS).document(doc_id), {
-            **SourceVersion(nanos, True).to_record(), "documentId": doc_id,
-            "updatedAt": now, "keys": {}, "at": None, "preview": {}, "displays": {}}))
-    for i in range(0, len(writes), BATCH):
+    for i in range(0, len(drift), BATCH):
         batch = db.batch()
-        for op, ref, payload in writes[i : i + BATCH]:
-            if op == "set" and payload is not None:
-                batch.set(ref, payload)
+        for d in drift[i : i + BATCH]:
+            payload = expected.get(d.group_id)
+            if payload is not None:
+                batch.set(groups.document(d.group_id), payload)
             else:
-                batch.delete(ref)
+                batch.delete(groups.document(d.group_id))
         batch.commit()
 
 

@@ -1,14 +1,20 @@
-"""Everything derived from one ``documents/{id}`` change, in a fixed order.
+"""Everything derived from a ``documents/{id}`` change, in a fixed order.
 
-1. groups: the document's contribution to ``documentGroups`` (versioned, one transaction);
-2. search: its postings in the sharded index (versioned, one transaction);
-3. audit and learning: resolution logs, alias learning, edit logs (deterministic ids);
-4. write-back: group keys and the ``search`` map on the document, only when they differ
-   and only onto the very version the event describes (an update precondition), so a
-   stale event never overwrites newer data and the write's own event changes nothing.
+Level-triggered: the event says *which* document changed; what is derived comes from the
+document as it is now, read inside the index transaction. A late, duplicated or
+coalesced event therefore converges to the same state as the latest one.
+
+1. search: the document's postings in the sharded index (versioned, one transaction);
+2. write-back: group keys and the ``search`` map on the document, only when they differ
+   and only onto the very version just read (an update precondition), so a stale attempt
+   never overwrites newer data and the write's own event changes nothing;
+3. groups: a dirty mark for every group the document may have entered or left (from the
+   event's before and after and the state read), recomputed later from the documents;
+4. audit and learning: resolution logs, alias learning, edit logs (deterministic ids).
+   These are about *what a person did*, so they read the event's before and after.
 
 A change that touched only derived fields (our own write-back) is recognised and ends
-here: it cannot change any contribution, so the loop stops after one round.
+here: it cannot move a document between groups, so the loop stops after one round.
 """
 
 from __future__ import annotations
@@ -21,76 +27,46 @@ from google.cloud import firestore
 
 from shared.derived import alias_learning, audit
 from shared.derived.audit_ids import audit_id
-from shared.derived.contributions import contribution_of, same_contribution
-from shared.derived.group_keys import key_updates
-from shared.derived.group_store import apply_contribution
-from shared.derived.versions import SourceVersion, change_version
+from shared.derived.group_marks import mark_dirty
+from shared.derived.settings import get_derived_settings
 from shared.events.firestore import FirestoreChange, changed_fields
-from shared.search.entries import IndexEntry, index_entry, same_entry
-from shared.search.index_store import apply_index, metadata_current, search_metadata
-from shared.search.settings import get_search_settings
+from shared.grouping.aggregate import touched_groups
+from shared.grouping.keys import key_updates
+from shared.search.entries import IndexEntry, entry_for
+from shared.search.furigana import FuriganaLookup
+from shared.search.index_store import metadata_current, search_metadata, sync_index
+from shared.source_versions import SourceVersion, change_version
 
 DERIVED_FIELDS = frozenset({"customerKey", "officeKey", "documentTypeKey", "careManagerKey",
                             "search"})
 
 
-class FuriganaLookup:
-    """A customer master's ``furigana`` (indexed as part of the customer's name)."""
-
-    def __init__(self, db: firestore.Client) -> None:
-        self._db = db
-        self._cache: dict[str, str | None] = {}
-
-    def __call__(self, doc: dict[str, Any] | None) -> str | None:
-        customer_id = (doc or {}).get("customerId")
-        if not isinstance(customer_id, str) or not customer_id:
-            return None
-        if customer_id not in self._cache:
-            snap = (self._db.collection("masters").document("customers")
-                    .collection("items").document(customer_id).get())
-            value = (snap.to_dict() or {}).get("furigana") if snap.exists else None
-            self._cache[customer_id] = value if isinstance(value, str) else None
-        return self._cache[customer_id]
-
-
-def entry_for(doc_id: str, doc: dict[str, Any] | None,
-              furigana: FuriganaLookup) -> IndexEntry | None:
-    settings = get_search_settings()
-    return index_entry(doc_id, doc, furigana(doc), settings.index_ocr, settings.ocr_char_cap)
-
-
 def process_change(db: firestore.Client, change: FirestoreChange,
                    event_time: datetime | None) -> dict[str, Any]:
-    """Bring every derived datum up to date with ``change``; returns a summary."""
+    """Bring every derived datum up to date with the changed document; returns a summary."""
     before, after = change.before, change.after
     if (before is not None and after is not None
             and set(changed_fields(before, after)) <= DERIVED_FIELDS):
         return {"skipped": "derived fields only"}
     doc_id = change.document_id
-    version = change_version(after is not None, change.update_time, change.old_update_time,
-                             event_time)
-    summary: dict[str, Any] = {"version": version.nanos, "deleted": version.deleted}
-
-    old_c, new_c = contribution_of(doc_id, before), contribution_of(doc_id, after)
-    if before is None or not same_contribution(old_c, new_c):
-        groups = apply_contribution(db, doc_id, version, new_c)
-        summary["groups"] = {"applied": groups.applied, "reason": groups.reason,
-                             "touched": groups.groups}
-
     furigana = FuriganaLookup(db)
-    new_e = entry_for(doc_id, after, furigana)
-    old_e = entry_for(doc_id, before, furigana) if before is not None else None
-    if before is None or not same_entry(old_e, new_e):
-        indexed = apply_index(db, doc_id, version, new_e)
-        summary["search"] = {"applied": indexed.applied, "reason": indexed.reason,
-                             "added": indexed.added, "removed": indexed.removed,
-                             "changed": indexed.changed}
+    synced = sync_index(db, doc_id, lambda doc: entry_for(doc_id, doc, furigana))
+    summary: dict[str, Any] = {"search": {
+        "applied": synced.result.applied, "reason": synced.result.reason,
+        "added": synced.result.added, "removed": synced.result.removed,
+        "changed": synced.result.changed}}
+
+    current = synced.doc
+    if current is not None and synced.update_time is not None:
+        summary["writeBack"] = write_back(db, change.document_path, current,
+                                          synced.update_time, synced.entry)
+
+    groups = touched_groups(before, after, current)
+    summary["marked"] = mark_dirty(db, groups, datetime.now(UTC), get_derived_settings())
 
     if before is not None and after is not None:
+        version = change_version(True, change.update_time, change.old_update_time, event_time)
         summary["audit"] = record_people_changes(db, change, version)
-
-    if after is not None:
-        summary["writeBack"] = write_back(db, change, after, new_e)
     return summary
 
 
@@ -129,18 +105,17 @@ def record_people_changes(db: firestore.Client, change: FirestoreChange,
     return out
 
 
-def write_back(db: firestore.Client, change: FirestoreChange, after: dict[str, Any],
+def write_back(db: firestore.Client, path: str, doc: dict[str, Any], update_time: datetime,
                entry: IndexEntry | None) -> list[str]:
-    """Set group keys and ``search`` on exactly the version this event describes."""
-    updates: dict[str, Any] = dict(key_updates(after))
-    if not metadata_current(after, entry):
+    """Set group keys and ``search`` on exactly the version that was read."""
+    updates: dict[str, Any] = dict(key_updates(doc))
+    if not metadata_current(doc, entry):
         updates["search"] = (search_metadata(entry, datetime.now(UTC)) if entry is not None
                              else firestore.DELETE_FIELD)
-    if not updates or change.update_time is None:
+    if not updates:
         return []
-    ref = db.document(change.document_path)
     try:
-        ref.update(updates, option=db.write_option(last_update_time=change.update_time))
+        db.document(path).update(updates, option=db.write_option(last_update_time=update_time))
     except (gexc.FailedPrecondition, gexc.NotFound):
         return []  # a newer version (or a delete) exists; its own event sets these
     return sorted(updates)

@@ -27,7 +27,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import structured_log
-from shared.derived.group_keys import group_keys
+from shared.grouping.keys import group_keys
 from shared.pipeline.masters_loader import CachedMasters
 from shared.pipeline.protected import without_protected
 from shared.pipeline.resolve import make_resolver

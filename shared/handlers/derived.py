@@ -1,7 +1,9 @@
-"""Firestore ``documents/{id}`` written → group keys, groups, search index, audit.
+"""Firestore ``documents/{id}`` written → search index, group keys, group marks, audit.
 
-No age guard: every step is versioned and idempotent, so a late event is harmless and
-dropping one could lose the only event of a document's last version.
+No idempotency ledger and no age guard: the work is level-triggered (it derives from the
+document as it is now) and every write it makes is conditional or keyed, so a duplicate
+costs a few reads, a late event converges to the current state, and a retry after a
+crash simply runs again. A ledger would only get in the way of that retry.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from shared.derived.document_change import process_change
 from shared.errors import record_error
 from shared.events.firestore import FirestoreChange, parse_firestore_event
 from shared.firestore_client import get_db
-from shared.handlers.runtime import run_once
 
 logger = structured_log.get_logger("shared.handlers.derived")
 
@@ -57,6 +58,12 @@ def handle_document_written(event: CloudEvent) -> None:
     change = parse_or_record(event, "derived")
     if change is None:
         return
-    at = event_time(event)
-    run_once("derived", change.event_id, None, change.natural_key,
-             lambda: process_change(get_db(), change, at))
+    parts = change.document_path.split("/")
+    if len(parts) != 2 or parts[0] != "documents":
+        return
+    settings = get_settings()
+    structured_log.configure(settings.log_level)
+    with structured_log.bind(function="derived", eventId=change.event_id,
+                             eventKey=change.natural_key):
+        result = process_change(get_db(), change, event_time(event))
+        structured_log.log(logger, logging.INFO, "event handled", result=result)

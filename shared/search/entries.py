@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from shared.derived.contributions import contribution_of
+from shared.grouping.aggregate import membership
+from shared.search.furigana import FuriganaLookup
+from shared.search.settings import get_search_settings
 from shared.search.tokenize import (
     Posting,
     date_number,
@@ -38,13 +40,17 @@ def index_entry(doc_id: str, doc: dict[str, Any] | None, furigana: str | None = 
         return None
     postings = document_postings(doc, furigana, include_ocr, ocr_cap)
     text_tokens = tuple(sorted(postings))
-    contribution = contribution_of(doc_id, doc)
-    if contribution is not None:
-        for group_type, key in contribution.keys.items():
-            if key:
-                postings[group_token(group_type, key)] = Posting(0.0, 0)
+    for group in membership(doc):
+        postings[group_token(group.group_type, group.group_key)] = Posting(0.0, 0)
     day = document_date(doc)
     return IndexEntry(postings, date_number(day), token_hash(postings, day), text_tokens)
+
+
+def entry_for(doc_id: str, doc: dict[str, Any] | None,
+              furigana: FuriganaLookup) -> IndexEntry | None:
+    """The entry of ``doc`` under this deployment's search settings."""
+    settings = get_search_settings()
+    return index_entry(doc_id, doc, furigana(doc), settings.index_ocr, settings.ocr_char_cap)
 
 
 def same_entry(a: IndexEntry | None, b: IndexEntry | None) -> bool:

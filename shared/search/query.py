@@ -29,8 +29,8 @@ from typing import Any
 from google.cloud import firestore
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.derived.group_ids import GROUP_TYPES
-from shared.derived.group_keys import UNASSIGNED
+from shared.grouping.ids import GROUP_TYPES
+from shared.grouping.keys import UNASSIGNED
 from shared.normalize import normalize_key
 from shared.search.layout import (
     SHARDS,

@@ -15,6 +15,7 @@ import contextlib
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +23,10 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.derived.document_change import FuriganaLookup, entry_for
-from shared.derived.versions import SourceVersion
 from shared.firestore_client import get_db
-from shared.search.index_store import apply_index, metadata_current, search_metadata
+from shared.search.entries import IndexEntry, entry_for
+from shared.search.furigana import FuriganaLookup
+from shared.search.index_store import metadata_current, search_metadata, sync_index
 from shared.search.layout import (
     INDEX_COLLECTION,
     RECORDS_COLLECTION,
@@ -74,9 +75,8 @@ def reindex(db: firestore.Client, everything: bool = False,
         if record is None:
             verify = True  # postings may exist without a record: only a rebuild knows df
         if everything or not current:
-            result = apply_index(db, snap.id, SourceVersion.of(snap.update_time, False),
-                                 entry, force=True)
-            if result.applied:
+            synced = sync_index(db, snap.id, _entry_of(snap.id, furigana), force=True)
+            if synced.result.applied:
                 report.reindexed += 1
                 report.drift.append(f"document {snap.id}: record out of date")
         if not metadata_current(doc, entry):
@@ -89,14 +89,57 @@ def reindex(db: firestore.Client, everything: bool = False,
     for doc_id, record in records.items():
         if doc_id in live or record.get("deleted"):
             continue
-        stored = SourceVersion.from_record(record)
-        version = SourceVersion(stored.nanos if stored else 0, True)
-        if apply_index(db, doc_id, version, None).applied:
+        if sync_index(db, doc_id, _entry_of(doc_id, furigana)).result.applied:
             report.removed += 1
             report.drift.append(f"document {doc_id}: deleted but still indexed")
     if verify:
         _verify_shards(db, report)
     return report
+
+
+def _entry_of(doc_id: str, furigana: FuriganaLookup) -> Callable[[dict[str, Any] | None],
+                                                                   IndexEntry | None]:
+    return lambda doc: entry_for(doc_id, doc, furigana)
+
+
+def index_drift(db: firestore.Client) -> list[str]:
+    """Read-only check: every way the index differs from what the documents say.
+
+    A live, findable document must have a current record and ``search`` map; a deleted,
+    split or otherwise unfindable one must have none; every shard must hold exactly the
+    postings (and ``df``) of the records, and the per-shard document counts must match.
+    """
+    drift: list[str] = []
+    records = {s.id: s.to_dict() or {} for s in db.collection(RECORDS_COLLECTION).stream()}
+    furigana = FuriganaLookup(db)
+    live: set[str] = set()
+    for snap in db.collection("documents").stream():
+        live.add(snap.id)
+        doc = snap.to_dict() or {}
+        entry = entry_for(snap.id, doc, furigana)
+        record = records.get(snap.id) or {}
+        indexed = bool(record.get("indexed")) and not record.get("deleted")
+        if entry is None and indexed:
+            drift.append(f"document {snap.id}: indexed but must not be findable")
+        if entry is not None and (not indexed or record.get("tokenHash") != entry.token_hash
+                                  or record.get("searchVersion") != SEARCH_VERSION):
+            drift.append(f"document {snap.id}: index record missing or out of date")
+        if not metadata_current(doc, entry):
+            drift.append(f"document {snap.id}: search map out of date")
+    for doc_id, record in records.items():
+        if doc_id not in live and record.get("indexed") and not record.get("deleted"):
+            drift.append(f"document {doc_id}: deleted but still indexed")
+    drift.extend(f"shard {tid}/{shard}: postings or df differ"
+                 for tid, shard in shard_drift(expected_shards(db), actual_shards(db)))
+    counts = [0] * SHARDS
+    for doc_id, record in records.items():
+        if record.get("indexed") and not record.get("deleted"):
+            counts[shard_of(doc_id)] += 1
+    stored = {s.id: int((s.to_dict() or {}).get("docs") or 0)
+              for s in db.collection(STATS_COLLECTION).stream()}
+    drift.extend(f"stats shard {n}: {stored.get(str(n), 0)} ≠ {count}"
+                 for n, count in enumerate(counts) if stored.get(str(n), 0) != count)
+    return drift
 
 
 def expected_shards(db: firestore.Client) -> dict[ShardKey, dict[str, Any]]:

@@ -8,6 +8,7 @@ import google.cloud.storage as storage
 import pytest
 from google.cloud import firestore
 
+from shared.derived.settings import get_derived_settings
 from shared.handlers.process_document import processing_deps
 from tests.fakes.pipeline_driver import PipelineDriver
 
@@ -19,6 +20,17 @@ def _fresh_processing_deps() -> Iterator[None]:
     processing_deps.cache_clear()
     yield
     processing_deps.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _short_group_windows(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-process tests settle groups by hand (``settle_groups``): no need to wait out
+    production's two-second windows for that."""
+    monkeypatch.setenv("DERIVED_GROUP_WINDOW_SECONDS", "0.05")
+    monkeypatch.setenv("DERIVED_GROUP_SETTLE_SECONDS", "0")
+    get_derived_settings.cache_clear()
+    yield
+    get_derived_settings.cache_clear()
 
 
 @pytest.fixture

@@ -18,14 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.derived.check_groups import check_groups
-from shared.derived.document_change import FuriganaLookup, entry_for
+from shared.derived.consistency import check_consistency
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
 from shared.localcloud.emulators import Emulators
+from shared.search.entries import entry_for
+from shared.search.furigana import FuriganaLookup
 from shared.search.index_store import metadata_current
 from shared.search.layout import STATS_COLLECTION, shard_of, token_id
 from shared.search.reindex import actual_shards
-from tests.functions_client import function_client, post_event
+from tests.functions_client import function_client, post_event, settle_groups
 
 CUSTOMERS = ["山田 太郎", "山田太郎", "髙橋 一郎", "高橋　一郎", "佐藤 花子"]
 OFFICES = ["ケアサポートみどり", "ｹｱｻﾎﾟｰﾄ みどり", "訪問看護ステーションさくら"]
@@ -98,6 +100,8 @@ def _expected_index(db: firestore.Client) -> tuple[dict[tuple[str, int], dict[st
 def assert_converged(db: firestore.Client) -> None:
     report = check_groups(db)
     assert report.drift == [], report.summary()
+    consistency = check_consistency(db)
+    assert consistency.ok, consistency.summary()
 
     want, want_counts = _expected_index(db)
     have = actual_shards(db)
@@ -137,4 +141,5 @@ def test_groups_and_index_converge_under_duplicates_and_reordering(
     client = function_client("derived", "on_document_written")
     for event in delivered:
         assert post_event(client, event).status_code == 200
+    settle_groups(db)
     assert_converged(db)

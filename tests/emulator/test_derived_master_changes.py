@@ -10,7 +10,7 @@ from google.cloud import firestore
 from shared.derived.check_groups import check_groups
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
-from tests.functions_client import deliver, written_event
+from tests.functions_client import deliver, settle_groups, written_event
 
 OCR = ("サービス提供票\n利用者氏名 山田 太郎 様\n居宅介護支援事業所 ケアサポートみどり\n"
        "令和6年5月1日\n")
@@ -35,6 +35,7 @@ def _sync_documents(db: firestore.Client) -> None:
         _deliver("derived", "on_document_written", cloudevents_http.firestore_written(
             db.project, f"documents/{snap.id}", None, snap.to_dict(),
             after_times=(snap.create_time, snap.update_time)))
+    settle_groups(db)
 
 
 def _doc(customer_id: str | None, name: str, **extra: Any) -> dict[str, Any]:

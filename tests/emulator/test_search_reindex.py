@@ -11,7 +11,7 @@ from shared.localcloud import cloudevents_http
 from shared.search.layout import RECORDS_COLLECTION, shard_of, shard_ref, token_id
 from shared.search.query import STATS, SearchRequest, search
 from shared.search.reindex import actual_shards, expected_shards, reindex, shard_drift
-from tests.functions_client import function_client, post_event
+from tests.functions_client import function_client, post_event, settle_groups
 
 
 def _index(db: firestore.Client, doc_id: str, data: dict[str, object]) -> None:
@@ -64,6 +64,7 @@ def test_reindex_repairs_lost_stray_and_miscounted_postings(
 def test_migrations_run_once_and_record_their_state(firestore_client: firestore.Client) -> None:
     db = firestore_client
     _corpus(db)
+    settle_groups(db)
     db.collection(RECORDS_COLLECTION).document("r1").delete()  # index record lost
     db.collection("documentGroups").document("customer_山田太郎").update({"count": 9})
     first = run_all(db)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from shared.derived.group_keys import UNASSIGNED
+from shared.grouping.keys import UNASSIGNED
 
 GROUP_TYPES: tuple[str, ...] = ("customer", "office", "documentType", "careManager")
 

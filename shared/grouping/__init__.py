@@ -1,0 +1,1 @@
+"""Document groups (``documentGroups``): keys, ids, membership and aggregation. Pure."""
