@@ -8,7 +8,8 @@ folder: its ``main.py``, the ``shared`` library (without the local-cloud tooling
     .venv/bin/python -m deploy.deploy --project P --region asia-northeast1 \
         --bucket B --firestore-location asia-northeast1 [--apply]
 
-Without ``--apply`` it stages and prints the ``gcloud`` commands (a dry run).
+Without ``--apply`` it stages and prints the ``gcloud`` commands (a dry run). It also sets
+the Firestore TTL policies that delete bookkeeping records by their ``expireAt`` field.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.idempotency import EXPIRE_AT, LEDGER_COLLECTION
 from shared.routing import ROUTES, Route
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXCLUDED = shutil.ignore_patterns("localcloud", "__pycache__", "*.pyc")
+
+# Collection groups whose records carry an ``expireAt`` timestamp for a TTL policy: the
+# idempotency ledger, and the derived side's dirty-group marks and group recompute state
+# (``shared.derived.group_marks`` / ``group_recompute``; named here, not imported, so
+# staging does not depend on that module's layout).
+TTL_COLLECTION_GROUPS = (LEDGER_COLLECTION, "_groupDirty", "_groupState")
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,16 @@ def scheduler_command(route: Route, target: Target, url: str) -> list[str]:
     ]
 
 
+def ttl_commands(target: Target) -> list[list[str]]:
+    """One TTL policy per collection group: Firestore deletes a record after its
+    ``expireAt`` (typically within a day), so bookkeeping does not grow without bound."""
+    return [
+        ["gcloud", "firestore", "fields", "ttls", "update", EXPIRE_AT,
+         f"--collection-group={group}", "--enable-ttl", f"--project={target.project}"]
+        for group in TTL_COLLECTION_GROUPS
+    ]
+
+
 def stage(route: Route, build_dir: Path) -> Path:
     """Copy one function's source, the shared library and requirements into a folder."""
     dest = build_dir / route.function
@@ -120,6 +138,10 @@ def main() -> None:
         print(shlex.join(deploy_command(route, target, source)))
         url = f"https://{target.region}-{target.project}.cloudfunctions.net/{route.function}"
         print(shlex.join(scheduler_command(route, target, url)))
+    for command in ttl_commands(target):
+        print(shlex.join(command))
+        if args.apply:
+            subprocess.run(command, check=True)
     print("# Firestore rules and indexes: firebase deploy --only firestore:rules,firestore:indexes"
           f" --project {target.project}")
 

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     event_max_age_seconds: int = Field(default=6 * 3600)
     # A ledger claim left "in progress" longer than this is considered crashed.
     ledger_in_progress_timeout_seconds: int = Field(default=600)
+    # Ledger records carry ``expireAt`` this long after their last write, for a Firestore TTL
+    # policy to delete them. Keep it well above how long a platform may redeliver an event
+    # (Eventarc: 24 h) and above ``event_max_age_seconds``: a deleted record forgets the event.
+    ledger_retention_seconds: int = Field(default=7 * 24 * 3600)
     log_level: str = Field(default="INFO")
 
     @property

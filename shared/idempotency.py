@@ -6,11 +6,17 @@ A record is ``in_progress`` while an attempt runs and ``completed`` after it; a 
 attempt leaves ``in_progress`` behind, which a retry may take over once it is older than
 the timeout. The shape follows the idempotency utility of aws-powertools: a record with
 explicit states, claimed and completed through small primitives.
+
+Completing and releasing check the claim's token in a transaction: an attempt that ran
+past the timeout and was taken over must not mark the newer attempt's work done, nor give
+it back. Every record carries ``expireAt`` (its last write plus the retention) so that a
+Firestore TTL policy on ``_idempotency.expireAt`` deletes it (``deploy/deploy.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +26,14 @@ from typing import Any
 
 from google.cloud import firestore
 
+from shared import structured_log
+
 LEDGER_COLLECTION = "_idempotency"
+# The field a Firestore TTL policy deletes records by (a timestamp).
+EXPIRE_AT = "expireAt"
+DEFAULT_RETENTION = timedelta(days=7)
+
+logger = structured_log.get_logger("shared.idempotency")
 
 
 class EventInProgressError(Exception):
@@ -49,10 +62,12 @@ class IdempotencyLedger:
         db: firestore.Client,
         function: str,
         in_progress_timeout: timedelta = timedelta(minutes=10),
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self._db = db
         self._function = function
         self._timeout = in_progress_timeout
+        self._retention = retention
 
     def _ref(self, doc_id: str) -> firestore.DocumentReference:
         return self._db.collection(LEDGER_COLLECTION).document(doc_id)
@@ -87,6 +102,7 @@ class IdempotencyLedger:
                     "token": token,
                     "startedAt": now,
                     "attempts": int(record.get("attempts", 0)) + 1,
+                    EXPIRE_AT: now + self._retention,
                 },
             )
             return Claim(key=key, doc_id=doc_id, token=token)
@@ -94,18 +110,51 @@ class IdempotencyLedger:
         result: Claim | None = attempt(transaction)
         return result
 
-    def complete(self, claim: Claim, result: dict[str, Any] | None = None) -> None:
-        """Mark the event done; later deliveries of it are no-ops."""
-        self._ref(claim.doc_id).update(
-            {"status": "completed", "completedAt": datetime.now(UTC), "result": result or {}}
-        )
+    def complete(self, claim: Claim, result: dict[str, Any] | None = None) -> bool:
+        """Mark the event done if ``claim`` still holds it; return whether it did.
 
-    def release(self, claim: Claim) -> None:
-        """Give the event back after a failure so that a retry can act on it at once."""
+        ``False`` means the claim was taken over (this attempt outlived the timeout): the
+        newer attempt owns the record and will complete it itself.
+        """
         ref = self._ref(claim.doc_id)
-        snap = ref.get()
-        if snap.exists and (snap.to_dict() or {}).get("token") == claim.token:
-            ref.update({"status": "failed", "releasedAt": datetime.now(UTC)})
+        now = datetime.now(UTC)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> bool:
+            snap = ref.get(transaction=tx)
+            record = (snap.to_dict() or {}) if snap.exists else {}
+            if record.get("token") != claim.token:
+                return False
+            if record.get("status") == "completed":
+                return True
+            tx.update(ref, {"status": "completed", "completedAt": now,
+                            "result": result or {}, EXPIRE_AT: now + self._retention})
+            return True
+
+        completed: bool = attempt(self._db.transaction())
+        return completed
+
+    def release(self, claim: Claim) -> bool:
+        """Give the event back after a failure so that a retry can act on it at once.
+
+        Only an ``in_progress`` record still carrying this claim's token is released, in a
+        transaction, so a stale attempt's late release cannot undo a newer attempt.
+        """
+        ref = self._ref(claim.doc_id)
+        now = datetime.now(UTC)
+
+        @firestore.transactional
+        def attempt(tx: firestore.Transaction) -> bool:
+            snap = ref.get(transaction=tx)
+            record = (snap.to_dict() or {}) if snap.exists else {}
+            if record.get("token") != claim.token or record.get("status") != "in_progress":
+                return False
+            tx.update(ref, {"status": "failed", "releasedAt": now,
+                            EXPIRE_AT: now + self._retention})
+            return True
+
+        released: bool = attempt(self._db.transaction())
+        return released
 
     @contextmanager
     def once(self, key: str) -> Iterator[Claim | None]:
@@ -119,4 +168,7 @@ class IdempotencyLedger:
         except BaseException:
             self.release(claim)
             raise
-        self.complete(claim)
+        if not self.complete(claim):
+            structured_log.log(logger, logging.WARNING,
+                               "claim was taken over before completion; left to the newer "
+                               "attempt", function=self._function, eventKey=key)

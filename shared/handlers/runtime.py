@@ -42,6 +42,8 @@ def run_once(
                     error_type="システムエラー",
                     file_name=natural_key,
                     details=f"event {event_id} is {age} old; dropped without retry",
+                    # A redelivery of the same old event updates one entry, not a new one.
+                    dedupe_key=f"{function}:too-old:{event_id}" if event_id else None,
                 )
                 structured_log.log(logger, logging.ERROR, "event too old, dropped",
                                    ageSeconds=age.total_seconds())
@@ -49,6 +51,7 @@ def run_once(
         ledger = IdempotencyLedger(
             get_db(), function,
             timedelta(seconds=settings.ledger_in_progress_timeout_seconds),
+            retention=timedelta(seconds=settings.ledger_retention_seconds),
         )
         with ledger.once(natural_key) as claim:
             if claim is None:

@@ -14,7 +14,7 @@ What the object is, is decided by its first bytes (``shared.pipeline.filetype``)
 - audio → no document: an ``uploadLogs``/``gmailLogs`` entry with ``status: received``
   for the counseling side;
 - empty, unknown or oversized → ``status: error`` and an ``errors`` entry
-  (ファイル処理エラー) saying why.
+  (ファイル処理エラー) saying why, written in the same batch as the record.
 
 Every outcome is logged in ``uploadLogs`` (uploads) or ``gmailLogs`` (mail originals),
 one entry per object generation (same id as the document).
@@ -34,7 +34,7 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
 from shared.config import Settings
-from shared.errors import record_error
+from shared.errors import error_entry
 from shared.events.storage import StorageObject
 from shared.pipeline.duplicates import claim_content, md5_hex
 from shared.pipeline.filetype import FileType, sniff
@@ -183,16 +183,22 @@ def register_object(
         elif holder is not None:
             fields["sameContentAs"] = holder
 
+    # The record and, for a refused file, its errors entry are one atomic write: a crash
+    # between them would leave an error nobody is told about, and a redelivery finds the
+    # record and stops. (``DocumentReference.create`` is such a batch of one.)
+    batch = db.batch()
+    batch.create(ref, fields)
+    if problem is not None:
+        error = error_entry(db, error_type="ファイル処理エラー", file_name=fields["fileName"],
+                            file_id=obj.name, file_url=fields["fileUrl"], document_id=doc_id,
+                            details=problem, dedupe_key=f"intake:{obj.natural_key}", now=now,
+                            extra={"totalPages": 0, "successPages": 0, "failedPages": 0})
+        batch.set(error.ref, error.payload, merge=True)
     try:
-        ref.create(fields)
+        batch.commit()
         created = True
     except AlreadyExists:
-        created = False
-    if problem is not None:
-        record_error(db, error_type="ファイル処理エラー", file_name=fields["fileName"],
-                     file_id=obj.name, file_url=fields["fileUrl"], document_id=doc_id,
-                     details=problem, dedupe_key=f"intake:{obj.natural_key}",
-                     extra={"totalPages": 0, "successPages": 0, "failedPages": 0})
+        created = False  # a racing delivery wrote the record (and its entry) first
     _log_intake(db, doc_id, fields, obj, now, documentId=doc_id, status=fields["status"],
                 duplicateOf=duplicate_of)
     return IntakeOutcome(doc_id, created=created, kind=detected.kind, status=fields["status"],

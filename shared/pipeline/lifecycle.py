@@ -8,6 +8,9 @@ another owner, or none, and returns ``False``.
 
 ``pending → processing → processed | error``; ``processing → pending`` (requeue with a
 ``retryAt``, or rescue after ``stuck_after_seconds``).
+
+An ``errors`` entry that explains a transition (``status: error``, a partial OCR) is
+written in the transition's own transaction, so no crash can separate the two.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from google.cloud import firestore
+
+from shared.errors import ErrorEntry, error_entry
 
 DOCUMENTS = "documents"
 DETAIL = "detail"
@@ -84,6 +89,17 @@ def claim(db: firestore.Client, doc_id: str, now: datetime) -> Claim | None:
     return result
 
 
+def read(db: firestore.Client, doc_id: str) -> dict[str, Any] | None:
+    """The document as it is now (``None`` if gone)."""
+    snap = _ref(db, doc_id).get()
+    return (snap.to_dict() or {}) if snap.exists else None
+
+
+def _write_error(tx: firestore.Transaction, error: ErrorEntry | None) -> None:
+    if error is not None:
+        tx.set(error.ref, error.payload, merge=True)
+
+
 def still_owner(db: firestore.Client, owned: Claim) -> bool:
     """A cheap read before expensive or external work (Storage uploads)."""
     snap = _ref(db, owned.doc_id).get()
@@ -119,11 +135,13 @@ def commit(
     fields: dict[str, Any],
     detail: dict[str, Any] | None,
     filter_fields: Any,
+    error: ErrorEntry | None = None,
 ) -> bool:
     """Write the result and release ownership; ``False`` (nothing written) if stale.
 
     ``filter_fields(fields, current)`` removes what a person decided, judged on the
-    document as it is at commit time (a person may confirm while OCR runs).
+    document as it is at commit time (a person may confirm while OCR runs). ``error`` (an
+    OCR failure the result reports) is written in the same transaction.
     """
     def build(tx: firestore.Transaction, ref: firestore.DocumentReference,
               current: dict[str, Any]) -> None:
@@ -137,6 +155,7 @@ def commit(
         tx.update(ref, update)
         if detail is not None:
             tx.set(ref.collection(DETAIL).document(OCR_DETAIL_ID), detail)
+        _write_error(tx, error)
 
     return _write_if_owner(db, owned, build)
 
@@ -158,12 +177,17 @@ def requeue(db: firestore.Client, owned: Claim, retry_at: datetime, reason: str,
     return _write_if_owner(db, owned, build)
 
 
-def fail(db: firestore.Client, owned: Claim, fields: dict[str, Any]) -> bool:
-    """``status: error`` with an explanation; ``False`` if this attempt was stale."""
+def fail(db: firestore.Client, owned: Claim, fields: dict[str, Any],
+         error: ErrorEntry | None = None) -> bool:
+    """``status: error`` with an explanation; ``False`` if this attempt was stale.
+
+    ``error`` (the ``errors`` entry a person reads) is written in the same transaction.
+    """
     def build(tx: firestore.Transaction, ref: firestore.DocumentReference,
               current: dict[str, Any]) -> None:
         tx.update(ref, {**fields, "status": "error",
                         "processingOwner": firestore.DELETE_FIELD})
+        _write_error(tx, error)
 
     return _write_if_owner(db, owned, build)
 
@@ -198,9 +222,24 @@ def rescue_decision(doc: dict[str, Any], now: datetime, stuck_after: timedelta,
     return RescueDecision("none")
 
 
+def give_up_error(db: firestore.Client, doc_id: str, doc: dict[str, Any], max_rescues: int,
+                  now: datetime) -> ErrorEntry:
+    """The ``errors`` entry of a document the rescue gave up on (one per document)."""
+    return error_entry(
+        db, error_type="システムエラー", file_name=str(doc.get("fileName")),
+        file_id=doc.get("fileId"), file_url=doc.get("fileUrl"), document_id=doc_id,
+        details=(f"処理が{max_rescues + 1}回中断されたため自動再処理を"
+                 "中止しました（タイムアウトまたはメモリ不足の可能性）"),
+        dedupe_key=f"rescue:{doc_id}", now=now,
+    )
+
+
 def apply_rescue(db: firestore.Client, doc_id: str, now: datetime, stuck_after: timedelta,
                  max_rescues: int) -> str:
-    """Re-decide and act in one transaction (the document may have moved meanwhile)."""
+    """Re-decide and act in one transaction (the document may have moved meanwhile).
+
+    Giving up writes ``status: error`` and its ``errors`` entry together.
+    """
     ref = _ref(db, doc_id)
 
     @firestore.transactional
@@ -229,6 +268,7 @@ def apply_rescue(db: firestore.Client, doc_id: str, now: datetime, stuck_after: 
                                          "times; given up"},
                 "updatedAt": now,
             })
+            _write_error(tx, give_up_error(db, doc_id, doc, max_rescues, now))
         elif decision.action == "kick":
             # Any change emits a document.written event, which wakes process_document.
             tx.update(ref, {"retryAt": firestore.DELETE_FIELD, "kickedAt": now,

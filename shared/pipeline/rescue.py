@@ -6,7 +6,8 @@ dead) goes back to ``pending``, at most ``max_rescues`` times; after that it is 
 (システムエラー) a person must look at. A ``pending`` document whose ``retryAt`` has come,
 or that nobody touched for ``stuck_after_seconds`` (its event was lost), is touched so
 that its write event wakes ``process_document``. At most ``rescue_batch_limit`` documents
-are looked at per run, so one run stays short however large the backlog.
+are looked at per run, so one run stays short however large the backlog. Giving up
+writes ``status: error`` and its ``errors`` entry in one transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from datetime import datetime, timedelta
 
 from google.cloud import firestore
 
-from shared.errors import record_error
 from shared.pipeline import lifecycle
 from shared.pipeline.settings import PipelineSettings
 
@@ -56,13 +56,6 @@ def rescue_stuck(db: firestore.Client, now: datetime, settings: PipelineSettings
             elif action == "kick":
                 report.kicked.append(snap.id)
             elif action == "give_up":
+                # Its errors entry was written with status: error (lifecycle.apply_rescue).
                 report.given_up.append(snap.id)
-                record_error(
-                    db, error_type="システムエラー", file_name=str(doc.get("fileName")),
-                    file_id=doc.get("fileId"), file_url=doc.get("fileUrl"),
-                    document_id=snap.id,
-                    details=(f"処理が{settings.max_rescues + 1}回中断されたため自動再処理を"
-                             "中止しました（タイムアウトまたはメモリ不足の可能性）"),
-                    dedupe_key=f"rescue:{snap.id}",
-                )
     return report

@@ -19,8 +19,26 @@ def download_generation(client: storage.Client, bucket: str, name: str, generati
     return data
 
 
+def ocr_text_prefix(prefix: str, doc_id: str) -> str:
+    """Where every attempt of ``doc_id`` puts its full text (swept by prefix)."""
+    return f"{prefix}ocr/{doc_id}/"
+
+
 def ocr_text_object(prefix: str, doc_id: str, token: str) -> str:
-    return f"{prefix}ocr/{doc_id}/{token}.txt"
+    """One object per attempt (its claim token): an attempt only ever deletes its own, or
+    objects a later look at the document shows nobody references."""
+    return f"{ocr_text_prefix(prefix, doc_id)}{token}.txt"
+
+
+def object_name(bucket: str, url: object) -> str | None:
+    """The object name of a ``gs://{bucket}/…`` URL, ``None`` for anything else."""
+    head = f"gs://{bucket}/"
+    text = str(url or "")
+    return text[len(head):] if text.startswith(head) and len(text) > len(head) else None
+
+
+def list_names(client: storage.Client, bucket: str, prefix: str) -> list[str]:
+    return [blob.name for blob in client.list_blobs(bucket, prefix=prefix)]
 
 
 def upload_text(client: storage.Client, bucket: str, name: str, text: str) -> str:
