@@ -1,18 +1,25 @@
 """One object that starts and stops the whole local cloud, for tests, ``make demo`` and
-``make up``: emulators, every routed function under functions-framework, the router."""
+``make up``: emulators, every routed function under functions-framework, the router.
+
+Function processes are supervised: one that dies (a crash, an OOM kill, ``kill -9``) is
+restarted on the same port with the same command, as Cloud Run replaces a crashed
+instance, and the router's retries carry the interrupted deliveries over to it.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.localcloud.dead_letters import DEFAULT_DEAD_LETTER_DIR, DeadLetter
 from shared.localcloud.emulators import REPO_ROOT, Emulators
 from shared.localcloud.ports import free_port, wait_for_port
-from shared.localcloud.processes import ManagedProcess, ProcessGroup
-from shared.localcloud.router import EventRouter
+from shared.localcloud.processes import ManagedProcess, ProcessGroup, Supervisor
+from shared.localcloud.router import Delivery, EventRouter, chaos_from_env
 from shared.routing import ROUTES, Route
 
 DEFAULT_PROJECT = "demo-care-docs"
@@ -32,7 +39,10 @@ class FunctionProcesses:
     routes: tuple[Route, ...] = ROUTES
     source_root: Path = REPO_ROOT / "functions"
     urls: dict[str, str] = field(default_factory=dict)
+    supervise: bool = True  # restart a function process that dies
     _group: ProcessGroup | None = None
+    _processes: dict[str, ManagedProcess] = field(default_factory=dict)
+    _supervisor: Supervisor | None = None
 
     def start(self) -> None:
         self._group = ProcessGroup(self.log_dir)
@@ -53,6 +63,7 @@ class FunctionProcesses:
                 cwd=REPO_ROOT,
             )
             started[route.function] = (port, proc)
+            self._processes[route.function] = proc
             self.urls[route.function] = f"http://127.0.0.1:{port}"
         for name, (port, proc) in started.items():
             try:
@@ -61,8 +72,22 @@ class FunctionProcesses:
                 tail = proc.log_tail()
                 self.stop()
                 raise FunctionStartError(f"function {name} did not start:\n{tail}") from exc
+        if self.supervise:  # only once all are up: a function that cannot start fails fast
+            self._supervisor = Supervisor(list(self._processes.values()))
+            self._supervisor.start()
+
+    def process(self, name: str) -> ManagedProcess:
+        """The process serving function ``name`` (its ``popen`` changes on a restart)."""
+        try:
+            return self._processes[name]
+        except KeyError:
+            raise KeyError(f"no process for function {name!r}") from None
 
     def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.stop()
+            self._supervisor = None
+        self._processes.clear()
         if self._group is not None:
             self._group.stop_all()
             self._group = None
@@ -79,6 +104,10 @@ class LocalCloud:
     functions: FunctionProcesses | None = None
     router: EventRouter | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Router options (see EventRouter): None chaos = from LOCALCLOUD_CHAOS.
+    dead_letter_dir: Path | None = DEFAULT_DEAD_LETTER_DIR
+    schedule_interval: float | None = None
+    chaos: bool | None = None
 
     def start_emulators(self) -> Emulators:
         began = time.monotonic()
@@ -97,11 +126,21 @@ class LocalCloud:
         self.timings["functions"] = time.monotonic() - began
         return self.functions
 
-    def start_router(self) -> EventRouter:
+    def start_router(
+        self,
+        on_delivery: Callable[[Delivery], None] | None = None,
+        on_dead_letter: Callable[[DeadLetter], None] | None = None,
+    ) -> EventRouter:
+        """Callbacks are given here so that none of the first events is missed."""
         assert self.functions is not None, "start the functions first"
-        self.router = EventRouter(self.project, self.bucket, self.functions.urls)
-        self.router.start()
-        return self.router
+        router = EventRouter(self.project, self.bucket, self.functions.urls,
+                             chaos=chaos_from_env() if self.chaos is None else self.chaos,
+                             dead_letter_dir=self.dead_letter_dir,
+                             schedule_interval=self.schedule_interval,
+                             on_delivery=on_delivery, on_dead_letter=on_dead_letter)
+        self.router = router
+        router.start()
+        return router
 
     def stop_router(self) -> None:
         if self.router is not None:

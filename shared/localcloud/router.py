@@ -2,28 +2,52 @@
 
 - Storage: the Storage emulator emits no events, so the router lists the bucket and
   announces every new ``(name, generation)`` as ``object.v1.finalized``.
-- Firestore: a snapshot listener per routed collection; each change becomes
-  ``document.v1.written`` with ``DocumentEventData`` protobuf (value, old_value,
-  update_mask), as production delivers it.
+- Firestore: one snapshot listener per routed Firestore route (any path pattern:
+  ``coll/{id}``, ``masters/{type}/items/{id}``, …); each change becomes the route's
+  ``document.v1.*`` event with ``DocumentEventData`` protobuf (value, old_value,
+  update_mask), as production delivers it. The before-state is kept *per route*: Eventarc
+  delivers to each trigger independently, so two functions on ``documents/{docId}`` each
+  see before = the after of the previous event *they* were sent. The listener may
+  coalesce rapid writes into one change (production sends one event per write); before is
+  then still the previous delivered after.
+- Schedule (Cloud Scheduler): with ``schedule_interval`` set (``make up``: 600 s, as
+  ``*/10 * * * *``), the router POSTs ``{}`` to each scheduled function at that interval.
 - Pub/Sub: push subscriptions on the emulator post straight to the function; the router
-  only creates the topics and subscriptions.
+  only creates the topics and subscriptions (so chaos and dead letters do not apply).
 
-Deliveries that fail (5xx, connection refused) are retried with exponential backoff,
-like a function deployed with ``--retry``. Every delivery is recorded for the demo and
-for tests.
+Deliveries are at-least-once and unordered, as in production:
+
+- Retries: a 5xx, 429 or connection error is retried with jittered exponential backoff
+  (``max_attempts``, ``backoff_base`` doubling up to ``backoff_cap``), like a function
+  deployed with ``--retry``. Backoff waits sit in a delay queue, not in delivery threads.
+- Dead letters: an event that still fails after the last attempt (or gets a 4xx, which no
+  retry fixes) is never dropped silently: it goes to ``dead_letters``, to a JSON file in
+  ``dead_letter_dir`` (re-drivable with ``python -m shared.localcloud.redrive``), to an
+  ERROR log line and to ``on_dead_letter``.
+- Chaos (``chaos=True`` or ``LOCALCLOUD_CHAOS=1``): every event is delivered 1–3 times,
+  each copy independently delayed uniform(0, 2 s), so copies arrive duplicated and out of
+  order; ``seed`` (or ``LOCALCLOUD_CHAOS_SEED``) makes a run repeatable.
+
+Every delivery (each copy, once it succeeded or was given up) is recorded in
+``deliveries`` and passed to ``on_delivery``; ``wait_idle`` counts copies that are still
+delayed or waiting for a retry as in flight.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import google.cloud.pubsub_v1 as pubsub_v1
@@ -32,17 +56,34 @@ import requests
 from google.cloud import firestore
 from google.cloud.firestore_v1.watch import ChangeType
 
-from shared.events.firestore import changed_fields
+from shared.events.firestore import CREATED, DELETED, UPDATED, WRITTEN, changed_fields
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloudevents_http import HttpEvent
+from shared.localcloud.dead_letters import DeadLetter
+from shared.localcloud.delivery_queue import DelayQueue
 from shared.routing import ROUTES, Route, path_matches
 
 logger = logging.getLogger(__name__)
 
+CHAOS_ENV = "LOCALCLOUD_CHAOS"
+CHAOS_SEED_ENV = "LOCALCLOUD_CHAOS_SEED"
+SCHEDULE_EVENT_TYPE = "cloudscheduler.job.executed"  # our label in Delivery records
+_RETRYABLE_4XX = frozenset({408, 429})
+
+
+def chaos_from_env() -> bool:
+    """``LOCALCLOUD_CHAOS=1`` (or true/yes/on) turns chaos on for every router."""
+    return os.environ.get(CHAOS_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def seed_from_env() -> int | None:
+    value = os.environ.get(CHAOS_SEED_ENV, "").strip()
+    return int(value) if value else None
+
 
 @dataclass
 class Delivery:
-    """One CloudEvent posted to one function, and how it went."""
+    """One CloudEvent (one copy of it, under chaos) posted to one function, and how it went."""
 
     function: str
     event_type: str
@@ -50,6 +91,41 @@ class Delivery:
     status: int | None
     attempts: int
     at: float
+    event_id: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
+class _Job:
+    """One copy of one event on its way to one function, across its attempts."""
+
+    route: Route
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    event_id: str
+    event_type: str
+    subject: str
+    attempts: int = 0
+    first_attempt_at: float | None = None
+    last_attempt_at: float | None = None
+    status: int | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is None or self.status >= 500 or self.status in _RETRYABLE_4XX
+
+
+_Snapshot = tuple[dict[str, Any], datetime | None, datetime | None]  # fields, create, update
 
 
 @dataclass
@@ -64,21 +140,42 @@ class EventRouter:
     # Eventarc retries a failed delivery (deployed with --retry) with exponential backoff
     # for up to a day; locally: 8 attempts, jittered, capped at 8 s between attempts.
     max_attempts: int = 8
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    # Big enough that a few slow functions (timeouts of minutes) do not starve the rest.
+    delivery_threads: int = 32
+    chaos: bool = field(default_factory=chaos_from_env)
+    seed: int | None = field(default_factory=seed_from_env)
+    chaos_max_copies: int = 3
+    chaos_max_delay: float = 2.0
+    dead_letter_dir: Path | None = None
+    schedule_interval: float | None = None  # None: scheduled routes are not triggered
     deliveries: list[Delivery] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
     on_delivery: Callable[[Delivery], None] | None = None
+    on_dead_letter: Callable[[DeadLetter], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _watches: list[Any] = field(default_factory=list)
-    _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: int = 0
-    _last_seen: dict[str, tuple[dict[str, Any], datetime | None, datetime | None]] = field(
-        default_factory=dict
-    )
+    # Before-state per (route, document path): each trigger has its own view of history.
+    _last_seen: dict[tuple[str, str], _Snapshot] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.chaos and self.seed is None:
+            self.seed = random.SystemRandom().randrange(2**32)  # logged, so reproducible
+        self._rng = random.Random(self.seed)
+        self._pool = ThreadPoolExecutor(self.delivery_threads, thread_name_prefix="deliver")
+        self._delays: DelayQueue[_Job] = DelayQueue(self._dispatch, name="router-delays")
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.chaos:
+            logger.warning("event router in chaos mode (seed %s): every event is delivered "
+                           "1–%d times, each copy delayed up to %.1f s",
+                           self.seed, self.chaos_max_copies, self.chaos_max_delay)
         storage_routes = [r for r in self.routes if r.trigger == "storage"]
         if storage_routes:
             self._start_storage_poller(storage_routes)
@@ -87,18 +184,38 @@ class EventRouter:
         pubsub_routes = [r for r in self.routes if r.trigger == "pubsub"]
         if pubsub_routes:
             self._create_push_subscriptions(pubsub_routes)
+        schedule_routes = [r for r in self.routes if r.trigger == "schedule"]
+        if schedule_routes and self.schedule_interval is not None:
+            self._start_scheduler(schedule_routes, self.schedule_interval)
 
     def stop(self) -> None:
+        """Stop watching; let in-flight requests finish; account for what never went out.
+
+        A copy that was still delayed is dropped with a warning. A delivery that had
+        already failed and was waiting for its next retry becomes a dead letter.
+        """
         self._stop.set()
         for watch in self._watches:
             with contextlib.suppress(Exception):
                 watch.unsubscribe()
         for thread in self._threads:
             thread.join(timeout=5)
+        never_sent = 0
+        for job in self._delays.stop():
+            if job.attempts:
+                job.error = _join(job.error, "router stopped before the next retry")
+                self._finish(job)
+            else:
+                never_sent += 1
+                self._done()
+        if never_sent:
+            logger.warning("router stopped with %d delayed event copies not yet delivered",
+                           never_sent)
         self._pool.shutdown(wait=True, cancel_futures=False)
 
     def wait_idle(self, timeout: float = 30.0, settle: float = 0.6) -> bool:
-        """Wait until no delivery is in flight and nothing new arrived for ``settle`` s."""
+        """Wait until nothing is in flight, delayed or awaiting a retry, and nothing new
+        arrived for ``settle`` s."""
         deadline = time.monotonic() + timeout
         quiet_since = time.monotonic()
         seen = len(self.deliveries)
@@ -116,40 +233,120 @@ class EventRouter:
 
     # -- delivery ----------------------------------------------------------------------
 
-    def _submit(self, route: Route, event: HttpEvent) -> None:
-        with self._lock:
-            self._pending += 1
-        self._pool.submit(self._deliver, route, event)
+    def publish(self, route: Route, event: HttpEvent) -> None:
+        """Deliver ``event`` to ``route``'s function as Eventarc would: with chaos,
+        retries and dead letters. The watchers use it; tests may call it directly."""
+        self._submit(route, event.headers, event.body, event_id=event.event_id,
+                     event_type=event.event_type, subject=event.subject)
 
-    def _deliver(self, route: Route, event: HttpEvent) -> None:
-        url = self.function_urls[route.function]
-        status: int | None = None
-        attempt = 0
+    def _submit(self, route: Route, headers: dict[str, str], body: bytes, *, event_id: str,
+                event_type: str, subject: str) -> None:
+        if self._stop.is_set():
+            logger.warning("router stopped: %s %s for %s not delivered", event_type,
+                           subject, route.function)
+            return
+        url = self.function_urls.get(route.function)
+        copies, delays = 1, [0.0]
+        if self.chaos:
+            with self._lock:
+                copies = self._rng.randint(1, self.chaos_max_copies)
+                delays = [self._rng.uniform(0.0, self.chaos_max_delay) for _ in range(copies)]
+        jobs = [_Job(route, url or "", dict(headers), body, event_id, event_type, subject)
+                for _ in range(copies)]
+        with self._lock:
+            self._pending += copies
+        for job, delay in zip(jobs, delays, strict=True):
+            if url is None:
+                job.error = f"no URL for function {route.function!r}"
+                self._finish(job)
+            elif not self.chaos:
+                self._dispatch(job)
+            elif not self._delays.schedule(delay, job):
+                self._done()
+
+    def _dispatch(self, job: _Job) -> None:
+        """Hand a job to a delivery thread (called directly or by the delay queue)."""
         try:
-            for attempt in range(1, self.max_attempts + 1):
-                try:
-                    response = requests.post(url, data=event.body, headers=event.headers,
-                                             timeout=route.timeout_seconds)
-                    status = response.status_code
-                    if status < 500:
-                        break
-                except requests.RequestException as exc:
-                    logger.info("delivery to %s failed: %r", route.function, exc)
-                    status = None
-                if self._stop.is_set():
-                    break
-                time.sleep(random.uniform(0.5, 1.0) * min(0.5 * 2 ** (attempt - 1), 8.0))
-            delivery = Delivery(route.function, event.event_type, event.subject, status,
-                                attempt, time.time())
+            self._pool.submit(self._attempt, job)
+        except RuntimeError:  # the pool shut down under us: the router is stopping
+            job.error = _join(job.error, "router stopped")
+            self._finish(job)
+
+    def _attempt(self, job: _Job) -> None:
+        try:
+            job.attempts += 1
+            job.last_attempt_at = time.time()
+            if job.first_attempt_at is None:
+                job.first_attempt_at = job.last_attempt_at
+            try:
+                response = requests.post(job.url, data=job.body, headers=job.headers,
+                                         timeout=job.route.timeout_seconds)
+                job.status, job.error = response.status_code, None
+                if not job.ok:
+                    job.error = response.text[:500] or None
+            except requests.RequestException as exc:
+                job.status, job.error = None, repr(exc)
+                logger.info("delivery to %s failed: %r", job.route.function, exc)
+            if job.ok or not job.retryable or job.attempts >= self.max_attempts:
+                self._finish(job)
+            elif self._stop.is_set() or not self._delays.schedule(self._backoff(job), job):
+                job.error = _join(job.error, "router stopped before the next retry")
+                self._finish(job)
+        except Exception as exc:
+            logger.exception("delivery to %s crashed", job.route.function)
+            job.error = _join(job.error, f"router error: {exc!r}")
+            self._finish(job)
+
+    def _backoff(self, job: _Job) -> float:
+        with self._lock:
+            jitter = self._rng.uniform(0.5, 1.0)
+        return jitter * min(self.backoff_base * 2 ** (job.attempts - 1), self.backoff_cap)
+
+    def _finish(self, job: _Job) -> None:
+        """Record the outcome of a job (exactly once); a failure becomes a dead letter."""
+        try:
+            delivery = Delivery(job.route.function, job.event_type, job.subject, job.status,
+                                job.attempts, time.time(), job.event_id, job.error)
             with self._lock:
                 self.deliveries.append(delivery)
+            if not job.ok:
+                self._dead_letter(job)
             if self.on_delivery is not None:
                 self.on_delivery(delivery)
         except Exception:
-            logger.exception("delivery to %s crashed", route.function)
+            logger.exception("recording a delivery to %s failed", job.route.function)
         finally:
-            with self._lock:
-                self._pending -= 1
+            self._done()
+
+    def _done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def _dead_letter(self, job: _Job) -> None:
+        now = time.time()
+        letter = DeadLetter.build(
+            function=job.route.function, url=job.url, trigger=job.route.trigger,
+            resource=job.route.resource, event_id=job.event_id, event_type=job.event_type,
+            subject=job.subject, headers=job.headers, body=job.body, last_status=job.status,
+            error=job.error, attempts=job.attempts,
+            first_attempt_at=job.first_attempt_at or now,
+            last_attempt_at=job.last_attempt_at or now,
+            timeout_seconds=float(job.route.timeout_seconds),
+        )
+        with self._lock:
+            self.dead_letters.append(letter)
+        where = "(not persisted: no dead_letter_dir)"
+        if self.dead_letter_dir is not None:
+            try:
+                where = f"→ {letter.write(self.dead_letter_dir)}"
+            except OSError as exc:
+                where = f"(could not be written to {self.dead_letter_dir}: {exc!r})"
+        logger.error("dead letter: %s %s", letter.describe(), where)
+        if self.on_dead_letter is not None:
+            try:
+                self.on_dead_letter(letter)
+            except Exception:
+                logger.exception("on_dead_letter callback failed")
 
     # -- storage -----------------------------------------------------------------------
 
@@ -177,7 +374,7 @@ class EventRouter:
                     resource.setdefault("bucket", self.bucket)
                     event = cloudevents_http.storage_finalized(resource)
                     for route in routes:
-                        self._submit(route, event)
+                        self.publish(route, event)
 
         thread = threading.Thread(target=poll, name="storage-poller", daemon=True)
         thread.start()
@@ -186,53 +383,108 @@ class EventRouter:
     # -- firestore ---------------------------------------------------------------------
 
     def _start_firestore_watch(self, route: Route) -> None:
-        assert route.resource is not None
+        """One listener per route, over the pattern's last collection (a collection group
+        when the pattern is nested); ``path_matches`` filters what the group over-selects."""
+        if route.resource is None:
+            raise ValueError(f"firestore route of {route.function} has no path pattern")
+        parts = route.resource.strip("/").split("/")
+        collection_id = parts[-2] if len(parts) >= 2 else ""
+        if len(parts) % 2 or not collection_id or _is_wildcard(collection_id):
+            raise ValueError(f"unsupported Firestore path pattern {route.resource!r} "
+                             f"(route of {route.function}): need …/collection/{{id}}")
         db = firestore.Client(project=self.project)
-        parts = route.resource.split("/")
-        collection_id = parts[-2]
         query: Any = (
             db.collection(collection_id) if len(parts) == 2 else db.collection_group(collection_id)
         )
+        key = _route_key(route)
         initial = threading.Event()
 
         def on_snapshot(_docs: Any, changes: Any, _read_time: Any) -> None:
-            if not initial.is_set():
-                for change in changes:  # baseline: what existed before we started
-                    snap = change.document
-                    self._last_seen[snap.reference.path] = (
-                        snap.to_dict() or {}, snap.create_time, snap.update_time)
-                initial.set()
-                return
-            for change in changes:
-                self._on_change(route, change)
+            try:
+                if not initial.is_set():
+                    for change in changes:  # baseline: what existed before we started
+                        snap = change.document
+                        with self._lock:
+                            self._last_seen[(key, snap.reference.path)] = (
+                                snap.to_dict() or {}, snap.create_time, snap.update_time)
+                    initial.set()
+                    return
+                for change in changes:
+                    self._on_change(route, key, change)
+            except Exception:  # an exception here would kill the listener for good
+                logger.exception("firestore listener for %s failed on a change",
+                                 route.function)
 
         self._watches.append(query.on_snapshot(on_snapshot))
-        initial.wait(timeout=10)
+        if not initial.wait(timeout=10):
+            logger.warning("no initial snapshot for %s within 10 s", route.resource)
 
-    def _on_change(self, route: Route, change: Any) -> None:
+    def _on_change(self, route: Route, key: str, change: Any) -> None:
         snap = change.document
         path: str = snap.reference.path
-        if route.resource is None or not path_matches(route.resource, path):
+        if route.resource is None or not path_matches(route.resource.strip("/"), path):
             return
-        previous = self._last_seen.get(path)
-        if change.type == ChangeType.REMOVED:
-            self._last_seen.pop(path, None)
+        removed = change.type == ChangeType.REMOVED
+        current: _Snapshot | None = None
+        with self._lock:
+            previous = self._last_seen.get((key, path))
+            if removed:
+                self._last_seen.pop((key, path), None)
+            else:
+                current = (snap.to_dict() or {}, snap.create_time, snap.update_time)
+                if previous is not None and previous[2] == current[2]:
+                    return  # a listener re-sync re-announced a version we already sent
+                self._last_seen[(key, path)] = current
+        event_type = route.event_type or WRITTEN
+        wanted = {CREATED: not removed and previous is None,
+                  UPDATED: not removed and previous is not None,
+                  DELETED: removed}.get(event_type, True)
+        if not wanted:
+            return
+        if current is None:
+            # A delete of a version this route never saw (created and deleted between
+            # two snapshots) still carries the last state the listener knows.
             before = previous[0] if previous else (snap.to_dict() or {})
             before_times = (previous[1], previous[2]) if previous else (
                 snap.create_time, snap.update_time)
             event = cloudevents_http.firestore_written(
-                self.project, path, before, None, before_times=before_times)
+                self.project, path, before, None, before_times=before_times,
+                event_type=event_type)
         else:
-            after = snap.to_dict() or {}
-            self._last_seen[path] = (after, snap.create_time, snap.update_time)
-            before = previous[0] if previous else None
+            before_fields = previous[0] if previous else None
             event = cloudevents_http.firestore_written(
-                self.project, path, before, after,
+                self.project, path, before_fields, current[0],
                 before_times=(previous[1], previous[2]) if previous else (None, None),
-                after_times=(snap.create_time, snap.update_time),
-                update_mask=changed_fields(before, after),
+                after_times=(current[1], current[2]),
+                update_mask=changed_fields(before_fields, current[0]),
+                event_type=event_type,
             )
-        self._submit(route, event)
+        self.publish(route, event)
+
+    # -- schedule ----------------------------------------------------------------------
+
+    def _start_scheduler(self, routes: list[Route], interval: float) -> None:
+        """A local Cloud Scheduler: POST ``{}`` every ``interval`` s (first after one
+        interval, as cron would), with the headers Cloud Scheduler sends."""
+
+        def tick() -> None:
+            while not self._stop.wait(interval):
+                for route in routes:
+                    fired = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+                    headers = {
+                        "Content-Type": "application/json",
+                        "User-Agent": "Google-Cloud-Scheduler",
+                        "X-CloudScheduler": "true",
+                        "X-CloudScheduler-JobName": f"local-{route.function}",
+                        "X-CloudScheduler-ScheduleTime": fired,
+                    }
+                    self._submit(route, headers, json.dumps({}).encode(),
+                                 event_id=uuid.uuid4().hex, event_type=SCHEDULE_EVENT_TYPE,
+                                 subject=f"schedule {route.resource or ''}".strip())
+
+        thread = threading.Thread(target=tick, name="local-scheduler", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     # -- pubsub ------------------------------------------------------------------------
 
@@ -251,3 +503,16 @@ class EventRouter:
                     request={"name": sub, "topic": topic,
                              "push_config": {"push_endpoint": endpoint}}
                 )
+
+
+def _route_key(route: Route) -> str:
+    """Identifies a trigger: two routes to one function on different patterns differ."""
+    return f"{route.function}|{route.trigger}|{route.event_type}|{route.resource}"
+
+
+def _is_wildcard(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
