@@ -28,13 +28,14 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.services.firestore import client as gapic
 
-from shared.derived.contributions import contribution_of
-from shared.derived.group_store import apply_contribution
-from shared.derived.versions import SourceVersion
+from shared.derived.group_marks import mark_dirty
+from shared.derived.group_recompute import recompute_group
+from shared.derived.settings import get_derived_settings
+from shared.grouping.aggregate import membership
 from shared.localcloud import cloudevents_http
 from shared.localcloud.cloud import LocalCloud
 from shared.search.entries import index_entry
-from shared.search.index_store import apply_index
+from shared.search.index_store import sync_index
 from shared.search.layout import SHARDS, shard_of, shard_ref, stats_ref, token_id
 from shared.search.query import STATS, SearchRequest, search
 
@@ -140,14 +141,18 @@ def per_write_costs(db: firestore.Client, writes: int, rng: random.Random) -> No
                 before_times=(before.create_time, before.update_time),
                 after_times=(after.create_time, after.update_time))
             handler[kind].append(measure(partial(post_event, client, event)))
-        # The two transactions alone, on a fresh id (as a create).
+        # The steps alone, on a fresh document (as a create).
         doc = random_document(rng, day0)
-        version = SourceVersion.of(datetime.now(UTC), False)
         name = f"part{i}"
-        parts["groups transaction (create)"].append(measure(partial(
-            apply_contribution, db, name, version, contribution_of(name, doc))))
+        db.collection("documents").document(name).set(doc)
+        settings = get_derived_settings()
+        groups = membership(doc)
         parts["index transaction (create)"].append(measure(partial(
-            apply_index, db, name, version, index_entry(name, doc))))
+            sync_index, db, name, partial(index_entry, name))))
+        parts[f"dirty marks ({len(groups)} groups)"].append(measure(partial(
+            mark_dirty, db, groups, datetime.now(UTC), settings)))
+        parts["recompute of one group"].append(measure(partial(
+            recompute_group, db, min(groups), settings)))
     print(f"\n== Firestore operations per document write ({writes} documents) ==")
     print(f"{'event':40} {'reads':>7} {'writes':>7} {'ms (median)':>12}")
     for title, rows in [*handler.items(), *parts.items()]:

@@ -52,23 +52,18 @@ def deliver(function: str, target: str, *events: HttpEvent) -> None:
 
 
 def settle_groups(db: Client) -> int:
-    """Run the group recompute for every dirty mark, as the router would on each mark's
-    creation; returns how many marks were delivered. Safe to call repeatedly."""
+    """Run the group recompute for every pending dirty mark, as the router would on each
+    mark's creation (the recompute deletes the mark); returns how many were delivered."""
     from shared.derived.group_marks import MARKS_COLLECTION
-    from shared.derived.group_recompute import STATE_COLLECTION
 
     client = function_client("group_recompute", "on_group_marked")
     delivered = 0
-    read_at = {s.id: (s.to_dict() or {}).get("readAt")
-               for s in db.collection(STATE_COLLECTION).stream()}
     for snap in db.collection(MARKS_COLLECTION).stream():
-        mark = snap.to_dict() or {}
-        done = read_at.get(str(mark.get("groupId")))
-        if done is not None and done >= mark["notBefore"]:
-            continue  # recomputed after this mark's window already
         event = cloudevents_http.firestore_written(
             db.project, snap.reference.path, None, snap.to_dict(),
-            after_times=(snap.create_time, snap.update_time))
+            after_times=(snap.create_time, snap.update_time),
+            event_type="google.cloud.firestore.document.v1.created")
         assert post_event(client, event).status_code == 200
         delivered += 1
+    assert not list(db.collection(MARKS_COLLECTION).limit(1).stream())
     return delivered

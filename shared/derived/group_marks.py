@@ -7,7 +7,8 @@ mark, and that creation's event runs one recompute of the group after the window
 mark and writes nothing. So a burst of any size costs each group one mark write and one
 group write per window, and every change is covered: it happened before its mark was
 found or made, and that mark's recompute reads only after the window has closed.
-Marks carry ``expireAt`` for a TTL policy.
+The recompute deletes its mark when done (a later change of the same window, rare, just
+makes another); marks left by a crash carry ``expireAt`` for a TTL policy.
 """
 
 from __future__ import annotations
@@ -62,13 +63,22 @@ def mark_dirty(db: firestore.Client, groups: Iterable[GroupRef], now: datetime,
     if not refs:
         return []
     existing = {snap.id for snap in db.get_all(list(refs.values())) if snap.exists}
+    missing = [(group, ref) for group, ref in refs.items() if ref.id not in existing]
+    if not missing:
+        return []
+    batch = db.batch()
+    for group, ref in missing:
+        batch.create(ref, mark_payload(group, window, now, settings))
+    try:
+        batch.commit()  # one round trip in the usual case
+        return [ref.id for _, ref in missing]
+    except gexc.AlreadyExists:
+        pass  # another change of this window made one of them first: go one by one
     made: list[str] = []
-    for group, ref in refs.items():
-        if ref.id in existing:
-            continue
+    for group, ref in missing:
         try:
             ref.create(mark_payload(group, window, now, settings))
         except gexc.AlreadyExists:
-            continue  # another change of this window made it first
+            continue
         made.append(ref.id)
     return made

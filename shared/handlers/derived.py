@@ -20,8 +20,10 @@ from shared.derived.document_change import process_change
 from shared.errors import record_error
 from shared.events.firestore import FirestoreChange, parse_firestore_event
 from shared.firestore_client import get_db
+from shared.keyed_lock import KeyedLocks
 
 logger = structured_log.get_logger("shared.handlers.derived")
+_DOCUMENTS = KeyedLocks()  # one change of a document at a time in this instance
 
 
 def event_time(event: CloudEvent) -> datetime | None:
@@ -64,6 +66,6 @@ def handle_document_written(event: CloudEvent) -> None:
     settings = get_settings()
     structured_log.configure(settings.log_level)
     with structured_log.bind(function="derived", eventId=change.event_id,
-                             eventKey=change.natural_key):
+                             eventKey=change.natural_key), _DOCUMENTS.hold(change.document_path):
         result = process_change(get_db(), change, event_time(event))
         structured_log.log(logger, logging.INFO, "event handled", result=result)

@@ -22,8 +22,10 @@ from shared.firestore_client import get_db
 from shared.grouping.aggregate import GroupRef
 from shared.grouping.ids import GROUP_TYPES
 from shared.handlers.derived import parse_or_record
+from shared.keyed_lock import KeyedLocks
 
 logger = structured_log.get_logger("shared.handlers.group_recompute")
+_GROUPS = KeyedLocks()  # one recompute of a group at a time in this instance
 
 
 def handle_mark_written(event: CloudEvent) -> None:
@@ -42,7 +44,13 @@ def handle_mark_written(event: CloudEvent) -> None:
                              eventKey=change.document_path):
         wait_until(mark.get("notBefore"),
                    settings.group_window_seconds + settings.group_settle_seconds)
-        result = recompute_group(get_db(), GroupRef(group_type, group_key), settings)
+        group = GroupRef(group_type, group_key)
+        db = get_db()
+        with _GROUPS.hold(group.doc_id):
+            result = recompute_group(db, group, settings)
+        # Done with: a mark left behind only costs storage (its TTL removes it), but
+        # clearing it keeps the collection to the marks still pending.
+        db.document(change.document_path).delete()
         structured_log.log(logger, logging.INFO, "group recomputed", group=result.group_id,
                            outcome=result.outcome, count=result.count)
 

@@ -46,7 +46,11 @@ class FunctionProcesses:
 
     def start(self) -> None:
         self._group = ProcessGroup(self.log_dir)
-        env = {**os.environ, **self.env, "PYTHONPATH": str(REPO_ROOT)}
+        # The repo is importable; an extra PYTHONPATH given in ``env`` (a benchmark's
+        # instrumentation) comes first.
+        extra_path = self.env.get("PYTHONPATH")
+        env = {**os.environ, **self.env,
+               "PYTHONPATH": os.pathsep.join(p for p in (extra_path, str(REPO_ROOT)) if p)}
         started: dict[str, tuple[int, ManagedProcess]] = {}
         for route in self.routes:
             if route.function in started:

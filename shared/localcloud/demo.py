@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import google.cloud.storage as storage
 from google.cloud import firestore
 
+from shared.derived.consistency import check_consistency
 from shared.localcloud.cloud import LocalCloud
 from shared.localcloud.demo_masters import seed_demo_masters
 from shared.localcloud.demo_summary import summary_lines
@@ -92,12 +93,27 @@ def run(samples_dir: Path) -> int:
         for err in errors:
             print(f"- {err.get('errorType')}: {err.get('fileName')} — {err.get('errorDetails')}")
         failed = [d for d in router.deliveries if d.status != 200]
-        print(f"\n{len(router.deliveries)} event deliveries, {len(failed)} failed; "
-              f"total {time.monotonic() - began:.1f}s")
-        return 1 if failed else 0
+        dead = list(getattr(router, "dead_letters", []))
+        print(f"\n{len(router.deliveries)} event deliveries, {len(failed)} failed, "
+              f"{len(dead)} dead-lettered; total {time.monotonic() - began:.1f}s")
+        return 0 if _self_check(db) and not failed and not dead else 1
     finally:
         cloud.stop()
         print("Local cloud stopped; no process left running.")
+
+
+def _self_check(db: firestore.Client) -> bool:
+    """The demo's own verdict: groups, group keys and the search index must equal a
+    recomputation from the documents, or the demo fails however calm its output looks."""
+    report = check_consistency(db)
+    if report.ok:
+        print(f"\nSelf-check: {report.groups} group(s) and the search index match a "
+              f"recomputation from {report.documents} document(s).")
+        return True
+    print("\nSelf-check FAILED: derived data differs from a recomputation:")
+    for line in report.group_drift + report.key_drift + report.index_drift:
+        print(f"  - {line}")
+    return False
 
 
 def _settle(router: EventRouter) -> None:
