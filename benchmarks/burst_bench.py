@@ -28,7 +28,7 @@ from google.cloud import firestore
 
 from shared.derived.consistency import check_consistency
 from shared.localcloud.cloud import LocalCloud
-from tests.e2e.test_convergence_under_chaos import _apply, _operation
+from shared.localcloud.histories import apply_operation, random_operation
 
 AUDIT_PATH = Path(__file__).resolve().parent / "write_audit"
 
@@ -71,10 +71,10 @@ def main() -> None:
         router = cloud.start_router()
         db = firestore.Client(project=cloud.project)
         rng = random.Random(7)
-        ops = [_operation(rng) for _ in range(args.writes)]
+        ops = [random_operation(rng) for _ in range(args.writes)]
         began = time.time()
         with ThreadPoolExecutor(8) as pool:
-            applied = sum(pool.map(lambda op: _apply(db, op), ops))
+            applied = sum(pool.map(lambda op: apply_operation(db, op), ops))
         written = time.time() - began
         quiet = router.wait_idle(timeout=1800, settle=3.0)
         elapsed = time.time() - began - 3.0

@@ -260,8 +260,8 @@ def main() -> None:
     emulators = cloud.start_emulators()
     try:
         os.environ.update(emulators.env())
+        from shared.clients import get_db
         from shared.config import get_settings
-        from shared.firestore_client import get_db
 
         get_settings.cache_clear()
         get_db.cache_clear()

@@ -130,9 +130,9 @@ def bench_end_to_end() -> None:
     import google.cloud.storage as storage
     from google.cloud import firestore
 
+    from shared.clients import get_db
     from shared.config import get_settings
     from shared.events.storage import StorageObject
-    from shared.firestore_client import get_db
     from shared.localcloud import cloudevents_http
     from shared.localcloud.cloud import LocalCloud
     from shared.localcloud.demo_masters import seed_demo_masters

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -116,6 +116,27 @@ class IdempotencyLedger:
         ``False`` means the claim was taken over (this attempt outlived the timeout): the
         newer attempt owns the record and will complete it itself.
         """
+        return self._update_if_held(
+            claim, lambda status: status != "completed",
+            lambda now: {"status": "completed", "completedAt": now, "result": result or {}},
+            when_unchanged=True)
+
+    def release(self, claim: Claim) -> bool:
+        """Give the event back after a failure so that a retry can act on it at once.
+
+        Only an ``in_progress`` record still carrying this claim's token is released, in a
+        transaction, so a stale attempt's late release cannot undo a newer attempt.
+        """
+        return self._update_if_held(
+            claim, lambda status: status == "in_progress",
+            lambda now: {"status": "failed", "releasedAt": now}, when_unchanged=False)
+
+    def _update_if_held(self, claim: Claim, applies: Callable[[object], bool],
+                        fields: Callable[[datetime], dict[str, Any]],
+                        when_unchanged: bool) -> bool:
+        """In one transaction: if the record still carries ``claim``'s token and its
+        status ``applies``, write ``fields`` (and a fresh expiry) and return ``True``;
+        a held record whose status does not apply returns ``when_unchanged``."""
         ref = self._ref(claim.doc_id)
         now = datetime.now(UTC)
 
@@ -125,36 +146,13 @@ class IdempotencyLedger:
             record = (snap.to_dict() or {}) if snap.exists else {}
             if record.get("token") != claim.token:
                 return False
-            if record.get("status") == "completed":
-                return True
-            tx.update(ref, {"status": "completed", "completedAt": now,
-                            "result": result or {}, EXPIRE_AT: now + self._retention})
+            if not applies(record.get("status")):
+                return when_unchanged
+            tx.update(ref, {**fields(now), EXPIRE_AT: now + self._retention})
             return True
 
-        completed: bool = attempt(self._db.transaction())
-        return completed
-
-    def release(self, claim: Claim) -> bool:
-        """Give the event back after a failure so that a retry can act on it at once.
-
-        Only an ``in_progress`` record still carrying this claim's token is released, in a
-        transaction, so a stale attempt's late release cannot undo a newer attempt.
-        """
-        ref = self._ref(claim.doc_id)
-        now = datetime.now(UTC)
-
-        @firestore.transactional
-        def attempt(tx: firestore.Transaction) -> bool:
-            snap = ref.get(transaction=tx)
-            record = (snap.to_dict() or {}) if snap.exists else {}
-            if record.get("token") != claim.token or record.get("status") != "in_progress":
-                return False
-            tx.update(ref, {"status": "failed", "releasedAt": now,
-                            EXPIRE_AT: now + self._retention})
-            return True
-
-        released: bool = attempt(self._db.transaction())
-        return released
+        done: bool = attempt(self._db.transaction())
+        return done
 
     @contextmanager
     def once(self, key: str) -> Iterator[Claim | None]:

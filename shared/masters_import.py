@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     reports = [validate(t, rows) for t, rows in parsed.items()]
     if not a.dry_run:
-        from shared.firestore_client import get_db
+        from shared.clients import get_db
 
         db = get_db()
         for r in reports:

@@ -46,9 +46,9 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud
 
 
 def _reset_clients() -> None:
-    from shared.firestore_client import get_db
+    from shared.clients import reset_clients
 
-    get_db.cache_clear()
+    reset_clients()
 
 
 @pytest.fixture

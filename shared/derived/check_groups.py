@@ -17,8 +17,8 @@ from typing import Any
 
 from google.cloud import firestore
 
+from shared.clients import get_db
 from shared.derived.group_recompute import COMPARED_FIELDS
-from shared.firestore_client import get_db
 from shared.grouping.aggregate import SOURCE_FIELDS, recompute_all
 from shared.grouping.ids import GROUPS_COLLECTION
 

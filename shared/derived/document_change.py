@@ -57,12 +57,18 @@ def process_change(db: firestore.Client, change: FirestoreChange,
         "changed": synced.result.changed}}
 
     current = synced.doc
+    # The commit time of the state the marks must cover: the version read, or the
+    # write-back's if it moved the stored keys; unknown for a delete (always mark).
+    changed_at = synced.update_time
     if current is not None and synced.update_time is not None:
-        summary["writeBack"] = write_back(db, change.document_path, current,
-                                          synced.update_time, synced.entry)
+        written, written_at = write_back(db, change.document_path, current,
+                                         synced.update_time, synced.entry)
+        summary["writeBack"] = written
+        changed_at = written_at or changed_at
 
     groups = touched_groups(before, after, current)
-    summary["marked"] = mark_dirty(db, groups, datetime.now(UTC), get_derived_settings())
+    summary["marked"] = mark_dirty(db, groups, datetime.now(UTC), get_derived_settings(),
+                                   changed_at if current is not None else None)
 
     if before is not None and after is not None:
         version = change_version(True, change.update_time, change.old_update_time, event_time)
@@ -106,16 +112,18 @@ def record_people_changes(db: firestore.Client, change: FirestoreChange,
 
 
 def write_back(db: firestore.Client, path: str, doc: dict[str, Any], update_time: datetime,
-               entry: IndexEntry | None) -> list[str]:
-    """Set group keys and ``search`` on exactly the version that was read."""
+               entry: IndexEntry | None) -> tuple[list[str], datetime | None]:
+    """Set group keys and ``search`` on exactly the version that was read; returns the
+    fields written and the new version's commit time (``None`` if nothing was written)."""
     updates: dict[str, Any] = dict(key_updates(doc))
     if not metadata_current(doc, entry):
         updates["search"] = (search_metadata(entry, datetime.now(UTC)) if entry is not None
                              else firestore.DELETE_FIELD)
     if not updates:
-        return []
+        return [], None
     try:
-        db.document(path).update(updates, option=db.write_option(last_update_time=update_time))
+        result = db.document(path).update(
+            updates, option=db.write_option(last_update_time=update_time))
     except (gexc.FailedPrecondition, gexc.NotFound):
-        return []  # a newer version (or a delete) exists; its own event sets these
-    return sorted(updates)
+        return [], None  # a newer version (or a delete) exists; its own event sets these
+    return sorted(updates), result.update_time

@@ -25,6 +25,14 @@ from shared.derived.settings import DerivedSettings
 from shared.grouping.aggregate import GroupRef
 
 MARKS_COLLECTION = "_groupDirty"
+STATE_COLLECTION = "_groupState"  # written by the recompute: when it last read
+
+
+def _recomputed_since(state: Any, changed_at: datetime | None) -> bool:
+    if changed_at is None or state is None:
+        return False
+    read_at = (state.to_dict() or {}).get("readAt")
+    return isinstance(read_at, datetime) and read_at > changed_at
 
 
 def window_of(now: datetime, settings: DerivedSettings) -> int:
@@ -55,15 +63,25 @@ def mark_payload(group: GroupRef, window: int, now: datetime,
 
 
 def mark_dirty(db: firestore.Client, groups: Iterable[GroupRef], now: datetime,
-               settings: DerivedSettings) -> list[str]:
-    """Make sure each group has a mark in the current window; returns the marks made."""
+               settings: DerivedSettings, changed_at: datetime | None = None) -> list[str]:
+    """Make sure each group has a mark in the current window; returns the marks made.
+
+    ``changed_at`` is the commit time of the document state being covered: a group whose
+    last recompute read after it (``_groupState.readAt``, a server time) already
+    reflects the change and needs no mark. That makes a duplicate or late delivery, the
+    common case under at-least-once delivery, cost one batched read and no recompute.
+    """
     window = window_of(now, settings)
     collection = db.collection(MARKS_COLLECTION)
     refs = {group: collection.document(mark_id(group, window)) for group in sorted(groups)}
     if not refs:
         return []
-    existing = {snap.id for snap in db.get_all(list(refs.values())) if snap.exists}
-    missing = [(group, ref) for group, ref in refs.items() if ref.id not in existing]
+    states = {group: db.collection(STATE_COLLECTION).document(group.doc_id) for group in refs}
+    found = {snap.reference.path: snap
+             for snap in db.get_all([*refs.values(), *states.values()]) if snap.exists}
+    missing = [(group, ref) for group, ref in refs.items()
+               if ref.path not in found
+               and not _recomputed_since(found.get(states[group].path), changed_at)]
     if not missing:
         return []
     batch = db.batch()

@@ -17,6 +17,7 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.derived.group_marks import STATE_COLLECTION
 from shared.derived.settings import DerivedSettings
 from shared.grouping.aggregate import (
     COUNTED_STATUS,
@@ -29,7 +30,6 @@ from shared.grouping.aggregate import (
 from shared.grouping.ids import GROUPS_COLLECTION, KEY_FIELD
 
 DOCUMENTS = "documents"
-STATE_COLLECTION = "_groupState"
 # Fields compared to decide that a rewrite would change nothing the client sees.
 COMPARED_FIELDS = ("groupType", "groupKey", "displayName", "count", "latestAt", "latestDocs",
                    "latestDisplayNames")
@@ -52,22 +52,25 @@ def members_query(db: firestore.Client, group: GroupRef) -> Any:
 Members = list[tuple[str, dict[str, Any]]]
 
 
-def read_group(db: firestore.Client, group: GroupRef) -> tuple[int, Members]:
-    """The group's size and its newest members (newest first)."""
+def read_group(db: firestore.Client, group: GroupRef) -> tuple[int, Members, datetime]:
+    """The group's size, its newest members (newest first), and the server's time of
+    the count: every change committed before it is reflected."""
+    started = datetime.now(UTC)
     query = members_query(db, group)
     aggregate = query.count(alias="n").get()
-    count = int(aggregate[0][0].value) if aggregate and aggregate[0] else 0
+    result = aggregate[0][0] if aggregate and aggregate[0] else None
+    count = int(result.value) if result is not None else 0
+    read_at = getattr(result, "read_time", None) or started
     newest = (query.order_by(SORT_FIELD, direction=firestore.Query.DESCENDING)
               .order_by("__name__", direction=firestore.Query.DESCENDING)
               .limit(LATEST_DOCS).select(list(SOURCE_FIELDS)))
-    return count, [(snap.id, snap.to_dict() or {}) for snap in newest.stream()]
+    return count, [(snap.id, snap.to_dict() or {}) for snap in newest.stream()], read_at
 
 
 def recompute_group(db: firestore.Client, group: GroupRef,
                     settings: DerivedSettings) -> RecomputeResult:
     """Rewrite ``group`` from the documents unless a later read already did."""
-    read_at = datetime.now(UTC)
-    count, newest = read_group(db, group)
+    count, newest, read_at = read_group(db, group)
     payload = group_document(group, count, newest, read_at) if count > 0 else None
     group_ref = db.collection(GROUPS_COLLECTION).document(group.doc_id)
     state_ref = db.collection(STATE_COLLECTION).document(group.doc_id)

@@ -15,11 +15,11 @@ from cloudevents.http import CloudEvent
 from google.protobuf.message import DecodeError
 
 from shared import structured_log
+from shared.clients import get_db
 from shared.config import get_settings
 from shared.derived.document_change import process_change
 from shared.errors import record_error
 from shared.events.firestore import FirestoreChange, parse_firestore_event
-from shared.firestore_client import get_db
 from shared.keyed_lock import KeyedLocks
 
 logger = structured_log.get_logger("shared.handlers.derived")

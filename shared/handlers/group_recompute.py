@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from cloudevents.http import CloudEvent
 
 from shared import structured_log
+from shared.clients import get_db
 from shared.config import get_settings
 from shared.derived.group_recompute import recompute_group
 from shared.derived.settings import get_derived_settings
-from shared.firestore_client import get_db
 from shared.grouping.aggregate import GroupRef
 from shared.grouping.ids import GROUP_TYPES
 from shared.handlers.derived import parse_or_record

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import google.cloud.storage as storage
 from cloudevents.http import CloudEvent
 
+from shared.clients import get_db, get_storage
 from shared.config import get_settings
 from shared.events.storage import parse_storage_event
-from shared.firestore_client import get_db
 from shared.handlers.runtime import run_once
 from shared.pipeline.intake import register_object
 from shared.pipeline.settings import get_pipeline_settings
-
-
-@lru_cache(maxsize=1)
-def _storage_client() -> storage.Client:
-    return storage.Client(project=get_settings().project)
 
 
 def handle_object_finalized(event: CloudEvent) -> None:
@@ -30,7 +22,7 @@ def handle_object_finalized(event: CloudEvent) -> None:
         return  # the pipeline's own outputs (long OCR text, Vision results)
 
     def work() -> dict[str, object]:
-        outcome = register_object(get_db(), obj, settings, _storage_client())
+        outcome = register_object(get_db(), obj, settings, get_storage())
         return {"documentId": outcome.document_id, "created": outcome.created,
                 "kind": outcome.kind, "status": outcome.status,
                 "duplicateOf": outcome.duplicate_of}

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-import google.cloud.storage as storage
 from cloudevents.http import CloudEvent
 
-from shared.config import get_settings
+from shared.clients import get_db, get_storage
 from shared.derived.master_changes import (
     matching_changed,
     propagate_care_manager,
     reresolve_unresolved,
 )
-from shared.firestore_client import get_db
 from shared.handlers.derived import parse_or_record
 from shared.handlers.runtime import run_once
-
-
-@lru_cache(maxsize=1)
-def _storage_client() -> storage.Client:
-    return storage.Client(project=get_settings().project)
 
 
 def handle_master_written(event: CloudEvent) -> None:
@@ -41,7 +33,7 @@ def handle_master_written(event: CloudEvent) -> None:
                 and before.get("careManagerName") != after.get("careManagerName")):
             result["careManagerUpdated"] = propagate_care_manager(db, master_id)
         if matching_changed(change.before, after):
-            result["reresolved"] = reresolve_unresolved(db, master_type, _storage_client)
+            result["reresolved"] = reresolve_unresolved(db, master_type, get_storage)
         return result
 
     run_once("master_changed", change.event_id, None, change.natural_key, work)

@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 
-import google.cloud.storage as storage
 from cloudevents.http import CloudEvent
 
+from shared.clients import get_db, get_storage
 from shared.config import get_settings
 from shared.events.firestore import parse_firestore_event
-from shared.firestore_client import get_db
 from shared.handlers.runtime import run_once
 from shared.pipeline.engines import max_ocr_pages, select_engine
 from shared.pipeline.lifecycle import is_due
@@ -34,7 +33,7 @@ def processing_deps() -> ProcessingDeps:
     db = get_db()
     return ProcessingDeps(
         db=db,
-        storage_client=storage.Client(project=settings.project),
+        storage_client=get_storage(),
         engine=select_engine(settings, pipeline),
         resolver=make_resolver(db, CachedMasters(pipeline.masters_cache_seconds)),
         pipeline=pipeline,

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared import structured_log
+from shared.clients import get_db
 from shared.config import get_settings
-from shared.firestore_client import get_db
 from shared.pipeline.rescue import rescue_stuck
 from shared.pipeline.settings import get_pipeline_settings
 

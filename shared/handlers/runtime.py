@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared import structured_log
+from shared.clients import get_db
 from shared.config import get_settings
 from shared.errors import record_error
-from shared.firestore_client import get_db
 from shared.idempotency import IdempotencyLedger
 
 logger = structured_log.get_logger("shared.handlers")

@@ -22,6 +22,10 @@ from shared.localcloud.processes import ManagedProcess, ProcessGroup, Supervisor
 from shared.localcloud.router import Delivery, EventRouter, chaos_from_env
 from shared.routing import ROUTES, Route
 
+# Requests one function process serves at once (functions-framework's gunicorn threads;
+# its default is 4 per core). group_recompute waits out its window inside the request,
+# as a Cloud Run instance would with concurrency > 1, so 8 would queue a burst's marks.
+FUNCTION_THREADS = "32"
 DEFAULT_PROJECT = "demo-care-docs"
 DEFAULT_BUCKET = "demo-care-docs-files"
 
@@ -49,7 +53,7 @@ class FunctionProcesses:
         # The repo is importable; an extra PYTHONPATH given in ``env`` (a benchmark's
         # instrumentation) comes first.
         extra_path = self.env.get("PYTHONPATH")
-        env = {**os.environ, **self.env,
+        env = {"THREADS": FUNCTION_THREADS, **os.environ, **self.env,
                "PYTHONPATH": os.pathsep.join(p for p in (extra_path, str(REPO_ROOT)) if p)}
         started: dict[str, tuple[int, ManagedProcess]] = {}
         for route in self.routes:

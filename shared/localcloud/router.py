@@ -144,7 +144,7 @@ class EventRouter:
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
     # Big enough that a few slow functions (timeouts of minutes) do not starve the rest.
-    delivery_threads: int = 32
+    delivery_threads: int = 64
     chaos: bool = field(default_factory=chaos_from_env)
     seed: int | None = field(default_factory=seed_from_env)
     chaos_max_copies: int = 3

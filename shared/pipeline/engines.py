@@ -13,14 +13,13 @@ def select_engine(settings: Settings, pipeline: PipelineSettings) -> OcrEngine:
     Both run after the PDF text layer (see ``shared.ocr.chain``).
     """
     if settings.ocr_engine == "vision":
-        import google.cloud.storage as storage
-
+        from shared.clients import get_storage
         from shared.ocr.vision import VisionEngine, make_vision_client
 
         endpoint = pipeline.vision_api_endpoint
         return VisionEngine(
             lambda: make_vision_client(endpoint),
-            lambda: storage.Client(project=settings.project),
+            get_storage,
             project=settings.project,
             bucket=settings.documents_bucket,
             output_prefix=pipeline.pipeline_prefix,

@@ -33,6 +33,7 @@ from google.api_core import exceptions as gexc
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
 
+from shared.clients import get_storage
 from shared.config import Settings
 from shared.errors import error_entry
 from shared.events.storage import StorageObject
@@ -153,7 +154,7 @@ def register_object(
                    f"{pipeline.max_file_bytes:,}バイト）")
     else:
         try:
-            head = read_head(storage_client or storage.Client(project=settings.project), obj)
+            head = read_head(storage_client or get_storage(), obj)
         except gexc.NotFound:
             # This generation is gone (overwritten or deleted before we looked): the newer
             # generation has its own event; there is nothing to record for this one.

@@ -23,7 +23,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 
-from shared.firestore_client import get_db
+from shared.clients import get_db
 from shared.search.entries import IndexEntry, entry_for
 from shared.search.furigana import FuriganaLookup
 from shared.search.index_store import metadata_current, search_metadata, sync_index
