@@ -55,7 +55,7 @@ import google.cloud.storage as storage
 import requests
 from google.cloud import firestore
 from google.cloud.firestore_v1.document import DocumentSnapshot
-from google.cloud.firestore_v1.watch import ChangeType, Watch
+from google.cloud.firestore_v1.watch import ChangeType, DocumentChange, Watch
 
 from shared.events.firestore import CREATED, DELETED, UPDATED, WRITTEN, changed_fields
 from shared.localcloud import cloudevents_http
@@ -63,6 +63,7 @@ from shared.localcloud.cloudevents_http import HttpEvent
 from shared.localcloud.dead_letters import DeadLetter
 from shared.localcloud.delivery_queue import DelayQueue
 from shared.routing import ROUTES, Route, path_matches
+from shared.source_versions import to_nanos
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class EventRouter:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _watches: list[Any] = field(default_factory=list)
+    _watched: dict[tuple[str, bool], list[Route]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: int = 0
     # Before-state per (route, document path): each trigger has its own view of history.
@@ -183,6 +185,7 @@ class EventRouter:
         watched: dict[tuple[str, bool], list[Route]] = {}
         for route in (r for r in self.routes if r.trigger == "firestore"):
             watched.setdefault(_watch_target(route), []).append(route)
+        self._watched = watched
         for target, routes in watched.items():
             self._start_firestore_watch(target, routes)
         pubsub_routes = [r for r in self.routes if r.trigger == "pubsub"]
@@ -231,9 +234,34 @@ class EventRouter:
                 seen = count
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= settle:
-                return True
+                if self._listeners_caught_up():
+                    return True
+                quiet_since = time.monotonic()  # writes the listeners have not seen yet
             time.sleep(0.05)
         return False
+
+    def _listeners_caught_up(self) -> bool:
+        """Whether every Firestore listener has seen the current version of every
+        document it watches. Nothing in flight is not yet quiet: under a burst a listener
+        can lag behind the writes, and the emulator sends nothing while idle that would
+        say how far it has got, so the router compares its view with the documents."""
+        db = firestore.Client(project=self.project)
+        for (collection_id, nested), routes in self._watched.items():
+            query: Any = (db.collection_group(collection_id) if nested
+                          else db.collection(collection_id))
+            key = _route_key(routes[0])
+            pattern = (routes[0].resource or "").strip("/")
+            stored = {snap.reference.path: _nanos(snap.update_time)
+                      for snap in query.select([]).stream()
+                      if path_matches(pattern, snap.reference.path)}
+            with self._lock:
+                known = {path: _nanos(seen[2]) for (k, path), seen in self._last_seen.items()
+                         if k == key and path_matches(pattern, path)}
+            if stored != known:
+                logger.debug("listener on %s not caught up: %s", collection_id,
+                             sorted(set(stored.items()) ^ set(known.items()))[:3])
+                return False
+        return True
 
     # -- delivery ----------------------------------------------------------------------
 
@@ -513,14 +541,16 @@ def _session() -> requests.Session:
     session: requests.Session | None = getattr(_SESSIONS, "session", None)
     if session is None:
         session = _SESSIONS.session = requests.Session()
+        session.trust_env = False  # loopback only: no proxy lookups on every request
     return session
 
 
 class _ChangesOnlyWatch(Watch):
-    """The client's ``Watch`` sorts the whole result set on every push (a Python
-    comparator over every document), which under a burst made the router, not the
-    functions, the bottleneck. The router reads only the changes, so it skips the sort
-    (the changes themselves are applied exactly as the client applies them)."""
+    """The client's ``Watch`` keeps the result set ordered: it copies its whole document
+    tree for every change and sorts all documents with a Python comparator on every
+    push, which under a burst made the router, not the functions, the bottleneck. The
+    router needs only the changes, so this one keeps a plain map (no order, no indexes)
+    and applies exactly the client's rules for what counts as a change."""
 
     def push(self, read_time: Any, next_resume_token: Any) -> None:
         deletes, adds, updates = self._extract_changes(self.doc_map, self.change_map,
@@ -534,6 +564,46 @@ class _ChangesOnlyWatch(Watch):
         self.doc_map = doc_map
         self.change_map.clear()
         self.resume_token = next_resume_token
+
+    def _compute_snapshot(self, doc_tree: Any, doc_map: dict[str, Any],
+                          delete_changes: list[str], add_changes: list[Any],
+                          update_changes: list[Any]) -> tuple[Any, dict[str, Any], list[Any]]:
+        changes: list[Any] = []
+        for name in delete_changes:
+            old = doc_map.pop(name)
+            changes.append(DocumentChange(ChangeType.REMOVED, old, -1, -1))
+        for snap in add_changes:
+            doc_map[snap.reference._document_path] = snap
+            changes.append(DocumentChange(ChangeType.ADDED, snap, -1, -1))
+        for snap in update_changes:
+            name = snap.reference._document_path
+            if doc_map[name].update_time != snap.update_time:
+                doc_map[name] = snap
+                changes.append(DocumentChange(ChangeType.MODIFIED, snap, -1, -1))
+        return _SnapshotsOf(doc_map), doc_map, changes
+
+
+class _SnapshotsOf:
+    """What ``Watch`` asks of its document tree besides ordering: the snapshots
+    (``keys()``, used to re-announce everything after a stream reset) and the size."""
+
+    def __init__(self, doc_map: dict[str, Any]) -> None:
+        self._map = doc_map
+
+    def keys(self) -> list[Any]:
+        return list(self._map.values())
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+
+def _nanos(stamp: Any) -> int | None:
+    """A commit time as integer nanoseconds, whichever type the client handed it in."""
+    if stamp is None:
+        return None
+    if hasattr(stamp, "seconds") and hasattr(stamp, "nanos"):  # protobuf Timestamp
+        return int(stamp.seconds) * 1_000_000_000 + int(stamp.nanos)
+    return to_nanos(stamp)
 
 
 def _watch_target(route: Route) -> tuple[str, bool]:
