@@ -42,6 +42,7 @@ bench: setup
 	$(PY) -m benchmarks.localcloud_startup
 	$(PY) -m benchmarks.pipeline_bench
 	$(PY) -m benchmarks.derived_bench
+	$(PY) -m benchmarks.burst_bench
 	$(PY) -m benchmarks.resolution_bench ../shared/bench/resolution
 
 clean:

@@ -23,7 +23,7 @@ from typing import Any
 
 from google.cloud import firestore
 
-from shared.firestore_client import get_db
+from shared.clients import get_db
 
 MIGRATIONS = "_migrations"
 STALE_AFTER = timedelta(hours=1)

@@ -7,8 +7,8 @@ import flask
 import functions_framework
 
 from shared import structured_log
+from shared.clients import get_db
 from shared.config import get_settings
-from shared.firestore_client import get_db
 from shared.provisioning import handle_blocking_request
 
 

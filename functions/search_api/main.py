@@ -6,8 +6,8 @@ import flask
 import functions_framework
 
 from shared import structured_log
+from shared.clients import get_db
 from shared.config import get_settings
-from shared.firestore_client import get_db
 from shared.search.http_api import handle_search
 
 
