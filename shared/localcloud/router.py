@@ -160,6 +160,7 @@ class EventRouter:
     _threads: list[threading.Thread] = field(default_factory=list)
     _watches: list[Any] = field(default_factory=list)
     _watched: dict[tuple[str, bool], list[Route]] = field(default_factory=dict)
+    _watch_of: dict[tuple[str, bool], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pending: int = 0
     # Before-state per (route, document path): each trigger has its own view of history.
@@ -188,6 +189,11 @@ class EventRouter:
         self._watched = watched
         for target, routes in watched.items():
             self._start_firestore_watch(target, routes)
+        if watched:
+            watchdog = threading.Thread(target=self._watchdog, name="listener-watchdog",
+                                        daemon=True)
+            watchdog.start()
+            self._threads.append(watchdog)
         pubsub_routes = [r for r in self.routes if r.trigger == "pubsub"]
         if pubsub_routes:
             self._create_push_subscriptions(pubsub_routes)
@@ -414,10 +420,16 @@ class EventRouter:
 
     # -- firestore ---------------------------------------------------------------------
 
-    def _start_firestore_watch(self, target: tuple[str, bool], routes: list[Route]) -> None:
+    def _start_firestore_watch(self, target: tuple[str, bool], routes: list[Route],
+                               resync: bool = False) -> None:
         """One listener per watched collection (a collection group when a pattern is
         nested), shared by every route on it; each route keeps its own before-state, as
-        each Eventarc trigger does. ``path_matches`` filters what a group over-selects."""
+        each Eventarc trigger does. ``path_matches`` filters what a group over-selects.
+
+        The first snapshot of the first listener is the baseline (what existed before
+        the router started). A listener that replaces a dead one (``resync``) instead
+        compares its first snapshot with what each route last saw, so every write made
+        while no listener was running is still announced, deletes included."""
         collection_id, nested = target
         db = firestore.Client(project=self.project)
         query: Any = (db.collection_group(collection_id) if nested
@@ -426,7 +438,7 @@ class EventRouter:
 
         def on_snapshot(_docs: Any, changes: Any, _read_time: Any) -> None:
             try:
-                if not initial.is_set():
+                if not initial.is_set() and not resync:
                     for change in changes:  # baseline: what existed before we started
                         snap = change.document
                         with self._lock:
@@ -435,6 +447,9 @@ class EventRouter:
                                     snap.to_dict() or {}, snap.create_time, snap.update_time)
                     initial.set()
                     return
+                if not initial.is_set():
+                    changes = [*changes, *self._vanished(db, routes, changes)]
+                    initial.set()
                 for change in changes:
                     for route in routes:
                         self._on_change(route, _route_key(route), change)
@@ -442,9 +457,40 @@ class EventRouter:
                 logger.exception("firestore listener on %s failed on a change",
                                  collection_id)
 
-        self._watches.append(_ChangesOnlyWatch.for_query(query, on_snapshot, DocumentSnapshot))
+        watch = _ChangesOnlyWatch.for_query(query, on_snapshot, DocumentSnapshot)
+        self._watches.append(watch)
+        self._watch_of[target] = watch
         if not initial.wait(timeout=10):
             logger.warning("no initial snapshot for %s within 10 s", collection_id)
+
+    def _vanished(self, db: firestore.Client, routes: list[Route],
+                  present: list[Any]) -> list[Any]:
+        """Deletes a resynced listener cannot see: documents a route knew that are gone."""
+        here = {change.document.reference.path for change in present}
+        with self._lock:
+            known = {path for (key, path) in self._last_seen
+                     if key in {_route_key(r) for r in routes}}
+        gone = []
+        for path in sorted(known - here):
+            snap = DocumentSnapshot(reference=db.document(path), data=None, exists=False,
+                                    read_time=None, create_time=None, update_time=None)
+            gone.append(DocumentChange(ChangeType.REMOVED, snap, -1, -1))
+        return gone
+
+    def _watchdog(self) -> None:
+        """A listener whose stream ended for good (the client gives up on some errors,
+        and then says nothing) is replaced, and says so: silence would lose events."""
+        while not self._stop.wait(1.0):
+            for target, routes in self._watched.items():
+                watch = self._watch_of.get(target)
+                if watch is None or watch.is_active or self._stop.is_set():
+                    continue
+                logger.error("firestore listener on %s stopped; starting a new one and "
+                             "resyncing", target[0])
+                try:
+                    self._start_firestore_watch(target, routes, resync=True)
+                except Exception:
+                    logger.exception("could not restart the listener on %s", target[0])
 
     def _on_change(self, route: Route, key: str, change: Any) -> None:
         snap = change.document

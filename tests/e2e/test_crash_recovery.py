@@ -60,3 +60,26 @@ def test_sigkill_during_a_group_recompute_is_survived_by_redelivery(
     assert group.exists and (group.to_dict() or {})["count"] == 1
     report = check_consistency(db)
     assert report.ok, report.summary()
+
+
+def test_a_listener_that_dies_is_replaced_and_misses_nothing(
+    running_functions: LocalCloud, event_router: EventRouter,
+) -> None:
+    db = firestore.Client(project=running_functions.project)
+    documents = db.collection("documents")
+    documents.document("fax-old").set({
+        "fileName": "古い.pdf", "customerName": "佐藤 花子", "status": "processed",
+        "processedAt": datetime(2024, 5, 1, 9, tzinfo=UTC)})
+    assert event_router.wait_idle(timeout=60, settle=3.0)
+
+    event_router._watch_of[("documents", False)].close()  # the stream ends for good
+    documents.document("fax-new").set({
+        "fileName": "新しい.pdf", "customerName": "髙橋 一郎", "status": "processed",
+        "processedAt": datetime(2024, 5, 2, 9, tzinfo=UTC)})
+    documents.document("fax-old").delete()
+
+    assert event_router.wait_idle(timeout=60, settle=3.0)
+    assert (documents.document("fax-new").get().to_dict() or {}).get("customerKey") == "高橋一郎"
+    assert not db.collection("documentGroups").document("customer_佐藤花子").get().exists
+    report = check_consistency(db)
+    assert report.ok, report.summary()
