@@ -67,6 +67,15 @@ def read_group(db: firestore.Client, group: GroupRef) -> tuple[int, Members, dat
     return count, [(snap.id, snap.to_dict() or {}) for snap in newest.stream()], read_at
 
 
+def recomputed_after(db: firestore.Client, group: GroupRef, moment: object) -> bool:
+    """Whether the group's last written recompute read at or after ``moment``."""
+    if not isinstance(moment, datetime):
+        return False
+    snap = db.collection(STATE_COLLECTION).document(group.doc_id).get()
+    read_at = (snap.to_dict() or {}).get("readAt") if snap.exists else None
+    return isinstance(read_at, datetime) and read_at >= moment
+
+
 def recompute_group(db: firestore.Client, group: GroupRef,
                     settings: DerivedSettings) -> RecomputeResult:
     """Rewrite ``group`` from the documents unless a later read already did."""

@@ -17,7 +17,7 @@ from cloudevents.http import CloudEvent
 from shared import structured_log
 from shared.clients import get_db
 from shared.config import get_settings
-from shared.derived.group_recompute import recompute_group
+from shared.derived.group_recompute import recompute_group, recomputed_after
 from shared.derived.settings import get_derived_settings
 from shared.grouping.aggregate import GroupRef
 from shared.grouping.ids import GROUP_TYPES
@@ -47,6 +47,13 @@ def handle_mark_written(event: CloudEvent) -> None:
         group = GroupRef(group_type, group_key)
         db = get_db()
         with _GROUPS.hold(group.doc_id):
+            if recomputed_after(db, group, mark.get("notBefore")):
+                # A recompute that read after this window closed covers it: under a
+                # backlog one recompute serves every older mark of the group.
+                db.document(change.document_path).delete()
+                structured_log.log(logger, logging.INFO, "mark already covered",
+                                   group=group.doc_id)
+                return
             result = recompute_group(db, group, settings)
         # Done with: a mark left behind only costs storage (its TTL removes it), but
         # clearing it keeps the collection to the marks still pending.

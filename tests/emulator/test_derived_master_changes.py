@@ -29,13 +29,21 @@ def _deliver(function: str, target: str, *events: HttpEvent) -> None:
     deliver(function, target, *events)
 
 
-def _sync_documents(db: firestore.Client) -> None:
-    """Deliver each document's current state to the derived function (as Eventarc would)."""
+def _sync_documents(db: firestore.Client,
+                    before: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deliver each document's change since ``before`` (the states a previous call
+    returned) to the derived function, as Eventarc would; returns the states now."""
+    now: dict[str, Any] = {}
     for snap in db.collection("documents").stream():
+        old = (before or {}).get(snap.id)
+        now[snap.id] = snap
         _deliver("derived", "on_document_written", cloudevents_http.firestore_written(
-            db.project, f"documents/{snap.id}", None, snap.to_dict(),
+            db.project, f"documents/{snap.id}", old.to_dict() if old else None,
+            snap.to_dict(),
+            before_times=(old.create_time, old.update_time) if old else (None, None),
             after_times=(snap.create_time, snap.update_time)))
     settle_groups(db)
+    return {doc_id: db.collection("documents").document(doc_id).get() for doc_id in now}
 
 
 def _doc(customer_id: str | None, name: str, **extra: Any) -> dict[str, Any]:
@@ -58,7 +66,7 @@ def test_care_manager_change_moves_the_customers_documents(
     docs.document("y-edited").set(_doc("c-yamada", "山田 太郎", careManager="佐々木 徹",
                                        editedBy="staff-1", editedFields=["careManager"]))
     docs.document("s1").set(_doc("c-sato", "佐藤 花子", careManager="鈴木 美香"))
-    _sync_documents(db)
+    states = _sync_documents(db)
 
     first = _written(db, master, lambda: master.update({"careManagerName": "田中 健"}))
     second = _written(db, master, lambda: master.update({"careManagerName": "田中　健"}))
@@ -68,7 +76,7 @@ def test_care_manager_change_moves_the_customers_documents(
     assert care == {"y0": "田中　健", "y1": "田中　健", "y2": "田中　健",
                     "y-edited": "佐々木 徹", "s1": "鈴木 美香"}
     assert docs.document("y0").get().to_dict()["careManagerKey"] == "田中健"
-    _sync_documents(db)
+    _sync_documents(db, states)
     groups = db.collection("documentGroups")
     assert groups.document("careManager_田中健").get().to_dict()["count"] == 3
     assert groups.document("careManager_鈴木美香").get().to_dict()["count"] == 1
